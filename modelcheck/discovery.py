@@ -1,0 +1,105 @@
+"""Turn user targets (dirs, MLmodel files, files inside packages, trees) into packages."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+SKIP_DIRS = frozenset({
+    ".git", ".hg", ".svn", "node_modules", "__pycache__", ".tox", ".nox", ".mypy_cache",
+    ".pytest_cache", ".ruff_cache", ".venv", "venv", ".eggs", "site-packages", ".ipynb_checkpoints",
+})
+# A folder with one of these but no MLmodel is a package that lost its MLmodel.
+ORPHAN_MARKERS = ("registered_model_meta", "MLModel", "mlmodel", "MLModel.yaml", "MLmodel.yaml")
+
+
+@dataclass(frozen=True, order=True)
+class Target:
+    display: str  # how the package path is shown
+    path: str  # filesystem path of the package root
+
+
+class DiscoveryError(Exception):
+    pass
+
+
+def _display(path: str) -> str:
+    rel = os.path.relpath(path)
+    return rel.replace(os.sep, "/") if not rel.startswith("..") else path
+
+
+def looks_like_orphan(names: set[str]) -> bool:
+    if "MLmodel" in names:
+        return False
+    if any(m in names for m in ORPHAN_MARKERS):
+        return True
+    # env files of a saved model, without an MLproject that would explain them
+    return {"python_env.yaml", "requirements.txt", "conda.yaml"} <= names and (
+        "MLproject" not in names)
+
+
+def package_of(path: str) -> str | None:
+    """The package root holding ``path`` (walking up), or None."""
+    cur = os.path.abspath(path)
+    if os.path.isfile(cur) or not os.path.exists(cur):
+        cur = os.path.dirname(cur)
+    while True:
+        if os.path.isfile(os.path.join(cur, "MLmodel")):
+            return cur
+        parent = os.path.dirname(cur)
+        if parent == cur:
+            return None
+        cur = parent
+
+
+def _is_venv(path: str, names: list[str]) -> bool:
+    return "pyvenv.cfg" in names or "conda-meta" in names
+
+
+def search_tree(root: str) -> list[str]:
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        names = set(filenames)
+        if _is_venv(dirpath, filenames + dirnames):
+            dirnames[:] = []
+            continue
+        if "MLmodel" in names or looks_like_orphan(names | set(dirnames)):
+            found.append(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+    return found
+
+
+def discover(targets: list[str]) -> tuple[list[Target], list[str]]:
+    """Packages for ``targets`` (deduplicated, sorted) and messages for targets that fail."""
+    roots: dict[str, Target] = {}
+    errors: list[str] = []
+    for t in targets:
+        if not os.path.exists(t) and not os.path.islink(t):
+            errors.append(f"{t}: no such file or directory")
+            continue
+        path = os.path.abspath(t)
+        if os.path.isdir(path):
+            if os.path.isfile(os.path.join(path, "MLmodel")):
+                found = [path]
+            else:
+                found = search_tree(path)
+                if not found:
+                    errors.append(f"{t}: no MLflow model package (no MLmodel file) found here")
+        else:
+            pkg = package_of(path)
+            if pkg is None:
+                parent = os.path.dirname(path)
+                try:
+                    names = set(os.listdir(parent))
+                except OSError:
+                    names = set()
+                if looks_like_orphan(names):
+                    pkg = parent
+                else:
+                    errors.append(f"{t}: not inside an MLflow model package (no MLmodel above)")
+                    continue
+            found = [pkg]
+        for p in found:
+            real = os.path.realpath(p)
+            roots.setdefault(real, Target(_display(p), p))
+    return sorted(roots.values()), errors

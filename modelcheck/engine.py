@@ -1,0 +1,110 @@
+"""Run the selected rules over packages and collect a :class:`Report`.
+
+The engine knows nothing about what any single rule checks. A rule that raises becomes an
+``MC901`` finding (and a tool notification); the other rules still run.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from modelcheck.model import Finding, Level, Rule
+from modelcheck.package import ModelPackage
+from modelcheck.settings import Settings
+from modelcheck.toolcodes import RULE_CRASH, TARGET_ERROR
+
+
+@dataclass
+class PackageResult:
+    display: str
+    findings: list[Finding] = field(default_factory=list)
+    mlflow_version: str | None = None
+    flavors: tuple[str, ...] = ()
+
+    @property
+    def worst(self) -> Level | None:
+        return max((f.level for f in self.findings), default=None)
+
+
+@dataclass
+class Report:
+    packages: list[PackageResult] = field(default_factory=list)
+    rules: dict[str, Rule] = field(default_factory=dict)
+    notifications: list[str] = field(default_factory=list)  # tool failures (exit 2)
+    suppressed: int = 0  # findings hidden by a baseline
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for p in self.packages for f in p.findings]
+
+    @property
+    def tool_failed(self) -> bool:
+        return bool(self.notifications) or any(
+            f.code.startswith("MC9") for f in self.findings)
+
+    def exit_code(self, fail_on: Level = Level.ERROR) -> int:
+        if self.tool_failed:
+            return 2
+        return 1 if any(f.level >= fail_on for f in self.findings) else 0
+
+    def counts(self) -> dict[str, int]:
+        out = {"error": 0, "warning": 0, "note": 0}
+        for f in self.findings:
+            out[str(f.level)] += 1
+        return out
+
+
+def select_rules(rules: dict[str, Rule], settings: Settings) -> dict[str, Rule]:
+    return {c: r for c, r in rules.items() if settings.enabled(c) or c.startswith("MC9")}
+
+
+def _finding(rule: Rule, hit, display: str, settings: Settings) -> Finding:
+    level = settings.level_for(rule.code, hit.level or rule.meta.level)
+    return Finding(
+        code=rule.code, name=rule.meta.name, level=level, message=hit.message,
+        package=display, file=hit.file, line=hit.line, col=hit.col, pointer=hit.pointer,
+        fix=hit.fix, tags=rule.meta.tags, key=hit.key,
+        security_severity=rule.meta.security_severity,
+    )
+
+
+def run_rules(pkg: ModelPackage, rules: Iterable[Rule], settings: Settings) -> Iterator[Finding]:
+    for r in rules:
+        if r.code.startswith("MC9"):
+            continue  # tool codes are emitted by the engine, not run
+        try:
+            hits = list(r.check(pkg))
+        except Exception as exc:  # noqa: BLE001 - any rule failure becomes a finding
+            tb = traceback.extract_tb(exc.__traceback__)
+            where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
+            msg = (f"internal error in rule {r.code} ({r.meta.name}): "
+                   f"{type(exc).__name__}: {exc}{where}; the other rules still ran")
+            yield Finding(code=RULE_CRASH.code, name=RULE_CRASH.meta.name, level=Level.ERROR,
+                          message=msg, package=pkg.display, key=r.code,
+                          tags=RULE_CRASH.meta.tags)
+            continue
+        for hit in hits:
+            yield _finding(r, hit, pkg.display, settings)
+
+
+def check_package_obj(pkg: ModelPackage, rules: dict[str, Rule], settings: Settings
+                      ) -> PackageResult:
+    findings = [f for f in run_rules(pkg, rules.values(), settings)
+                if not settings.path_ignored(f)]
+    findings.sort(key=lambda f: (f.file or "", f.line or 0, f.col or 0, f.code, f.message))
+    meta = pkg.meta
+    ver = meta.get("mlflow_version")
+    return PackageResult(
+        display=pkg.display, findings=findings,
+        mlflow_version=str(ver) if ver is not None else None,
+        flavors=tuple(pkg.flavors),
+    )
+
+
+def target_error(display: str, message: str) -> PackageResult:
+    f = Finding(code=TARGET_ERROR.code, name=TARGET_ERROR.meta.name, level=Level.ERROR,
+                message=message, package=display, tags=TARGET_ERROR.meta.tags)
+    return PackageResult(display=display, findings=[f])

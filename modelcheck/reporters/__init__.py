@@ -1,0 +1,29 @@
+"""Reporters turn a Report into text. Each module has ``render(report, ctx) -> str``."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from modelcheck.engine import Report
+
+FORMATS = {
+    "text": "modelcheck.reporters.text",
+    "json": "modelcheck.reporters.jsonfmt",
+    "sarif": "modelcheck.reporters.sarif",
+    "github": "modelcheck.reporters.github",
+}
+
+
+@dataclass
+class Context:
+    color: bool = False
+    statistics: bool = False
+    quiet: bool = False
+    show_fixes: bool = True
+
+
+def render(fmt: str, report: Report, ctx: Context | None = None) -> str:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    return importlib.import_module(FORMATS[fmt]).render(report, ctx or Context())

@@ -1,0 +1,129 @@
+"""SARIF 2.1.0 for GitHub code scanning (validated against the official schema in tests)."""
+
+from __future__ import annotations
+
+import json
+import os
+from urllib.parse import quote
+
+from modelcheck import __version__
+from modelcheck.engine import Report
+from modelcheck.model import Finding, Level, RuleMeta
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+INFO_URI = "https://github.com/modelcheck/modelcheck"
+_LEVEL = {Level.ERROR: "error", Level.WARNING: "warning", Level.NOTE: "note"}
+
+
+def rule_help_markdown(meta: RuleMeta) -> str:
+    parts = [f"**{meta.code} {meta.name}**: {meta.summary}"]
+    for heading in ("What it checks", "Why it matters", "Example", "How to fix"):
+        body = meta.section(heading)
+        if body:
+            parts.append(f"### {heading}\n\n{body}")
+    return "\n\n".join(parts)
+
+
+def rule_help_text(meta: RuleMeta) -> str:
+    parts = [f"{meta.code} {meta.name}: {meta.summary}"]
+    for heading in ("What it checks", "Why it matters", "Example", "How to fix"):
+        body = meta.section(heading)
+        if body:
+            parts.append(f"{heading}:\n{body}")
+    return "\n\n".join(parts)
+
+
+def _descriptor(meta: RuleMeta) -> dict:
+    props: dict = {"tags": list(meta.tags) or ["mlflow"], "precision": "high"}
+    if meta.security_severity is not None:
+        props["security-severity"] = f"{meta.security_severity:.1f}"
+        if "security" not in props["tags"]:
+            props["tags"].append("security")
+    return {
+        "id": meta.code,
+        "name": meta.name,
+        "shortDescription": {"text": meta.summary or meta.name},
+        "fullDescription": {"text": meta.section("What it checks") or meta.summary or meta.name},
+        "help": {"text": rule_help_text(meta), "markdown": rule_help_markdown(meta)},
+        "helpUri": f"{INFO_URI}/blob/main/README.md#{meta.code.lower()}",
+        "defaultConfiguration": {"level": _LEVEL[meta.level]},
+        "properties": props,
+    }
+
+
+def _uri(f: Finding) -> str:
+    path = f.path
+    if "://" in f.package:  # remote package: keep the URI code scanning accepts, relative
+        path = f.file or "MLmodel"
+    path = path.replace(os.sep, "/")
+    if path.startswith("./"):
+        path = path[2:]
+    return quote(path, safe="/-._~")
+
+
+def _result(f: Finding, index: int) -> dict:
+    phys: dict = {"artifactLocation": {"uri": _uri(f), "uriBaseId": "%SRCROOT%"}}
+    if f.line:
+        region: dict = {"startLine": f.line}
+        if f.col:
+            region["startColumn"] = f.col
+        phys["region"] = region
+    loc: dict = {"physicalLocation": phys}
+    if f.pointer:
+        loc["logicalLocations"] = [{"fullyQualifiedName": f.pointer, "kind": "member"}]
+    res = {
+        "ruleId": f.code,
+        "ruleIndex": index,
+        "level": _LEVEL[f.level],
+        "message": {"text": f.message + (f" Fix: {f.fix}" if f.fix else "")},
+        "locations": [loc],
+        "partialFingerprints": {"modelcheck/v1": f.fingerprint},
+    }
+    if "://" in f.package:
+        res["properties"] = {"packageUri": f.package}
+    return res
+
+
+def to_sarif(report: Report) -> dict:
+    metas = [r.meta for r in report.rules.values()]
+    codes = {m.code for m in metas}
+    # findings from rules not in the selection (e.g. MC9xx) still need descriptors
+    from modelcheck.registry import all_rules
+
+    for f in report.findings:
+        if f.code not in codes:
+            metas.append(all_rules()[f.code].meta)
+            codes.add(f.code)
+    metas.sort(key=lambda m: m.code)
+    index = {m.code: i for i, m in enumerate(metas)}
+    notes = [
+        {"level": "error", "message": {"text": n}, "descriptor": {"id": "MC902"}}
+        for n in report.notifications
+    ]
+    notes += [
+        {"level": "error", "message": {"text": f.message},
+         "descriptor": {"id": f.code}}
+        for f in report.findings if f.code == "MC901"
+    ]
+    cwd = os.getcwd().replace(os.sep, "/")
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "modelcheck", "version": __version__, "semanticVersion": __version__,
+                "informationUri": INFO_URI, "rules": [_descriptor(m) for m in metas],
+            }},
+            "automationDetails": {"id": "modelcheck/"},
+            "originalUriBaseIds": {"%SRCROOT%": {"uri": "file://" + quote(cwd.rstrip("/")) + "/"}},
+            "invocations": [{
+                "executionSuccessful": not report.tool_failed,
+                "toolExecutionNotifications": notes,
+            }],
+            "results": [_result(f, index[f.code]) for f in report.findings],
+        }],
+    }
+
+
+def render(report: Report, ctx) -> str:
+    return json.dumps(to_sarif(report), indent=2, ensure_ascii=False) + "\n"

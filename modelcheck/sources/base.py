@@ -1,0 +1,55 @@
+"""The read-only interface every package source implements."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["file", "dir", "symlink", "special", "missing"]
+
+
+class OutsidePackage(ValueError):
+    """A path that would leave the package root (absolute, ``..``, drive letter, symlink)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    path: str  # package-relative, "/"-separated
+    kind: Kind
+    size: int = 0
+    target: str | None = None  # symlink target as written
+    escapes: bool = False  # symlink whose target leaves the package
+
+
+def normalize(rel: str) -> str:
+    """Validate a package-relative path; raise OutsidePackage if it could escape."""
+    if not isinstance(rel, str) or rel == "":
+        raise OutsidePackage("empty path")
+    if "\x00" in rel:
+        raise OutsidePackage("path contains a NUL byte")
+    if rel.startswith(("/", "\\")) or (len(rel) > 1 and rel[1] == ":"):
+        raise OutsidePackage(f"absolute path {rel!r}")
+    if "\\" in rel:
+        raise OutsidePackage(f"backslash in path {rel!r}")
+    norm = posixpath.normpath(rel)
+    if norm == ".." or norm.startswith("../"):
+        raise OutsidePackage(f"path {rel!r} leaves the package")
+    return "" if norm == "." else norm
+
+
+class Source:
+    """Read-only access to one package's files. Never reads outside the package root."""
+
+    display: str = ""
+
+    def entry(self, rel: str) -> Entry:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def read(self, rel: str, limit: int) -> bytes:  # pragma: no cover - interface
+        """Read at most ``limit + 1`` bytes of a regular file inside the package."""
+        raise NotImplementedError
+
+    def walk(self, max_entries: int) -> tuple[list[Entry], bool]:  # pragma: no cover
+        """All entries under the root (symlinks not followed); True when capped."""
+        raise NotImplementedError

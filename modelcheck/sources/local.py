@@ -1,0 +1,108 @@
+"""Local filesystem source, contained to the package root."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from modelcheck.sources.base import Entry, OutsidePackage, Source, normalize
+
+
+class LocalSource(Source):
+    def __init__(self, root: str, display: str | None = None) -> None:
+        self.root = os.path.realpath(root)
+        self.display = display if display is not None else root
+
+    def _abs(self, rel: str) -> str:
+        norm = normalize(rel)
+        return os.path.join(self.root, norm) if norm else self.root
+
+    def _inside(self, real: str) -> bool:
+        return real == self.root or real.startswith(self.root + os.sep)
+
+    def entry(self, rel: str) -> Entry:
+        norm = normalize(rel)
+        path = self._abs(norm)
+        # Every component must stay inside: a symlinked parent dir counts too.
+        real = os.path.realpath(path)
+        try:
+            st = os.lstat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            return Entry(norm, "missing")
+        except OSError:
+            return Entry(norm, "special")
+        if stat.S_ISLNK(st.st_mode):
+            target = os.readlink(path)
+            escapes = not self._inside(real)
+            return Entry(norm, "symlink", 0, target, escapes)
+        if not self._inside(real):
+            return Entry(norm, "symlink", 0, None, True)
+        if stat.S_ISDIR(st.st_mode):
+            return Entry(norm, "dir")
+        if stat.S_ISREG(st.st_mode):
+            return Entry(norm, "file", st.st_size)
+        return Entry(norm, "special")
+
+    def resolve(self, rel: str) -> Entry:
+        """Like entry(), but follows a symlink that stays inside the package."""
+        e = self.entry(rel)
+        if e.kind == "symlink" and not e.escapes:
+            real = os.path.realpath(self._abs(e.path))
+            inner = os.path.relpath(real, self.root).replace(os.sep, "/")
+            target = self.entry(inner) if inner != "." else Entry("", "dir")
+            if target.kind in ("file", "dir", "missing", "special"):
+                return Entry(e.path, target.kind, target.size, e.target, False)
+        return e
+
+    def read(self, rel: str, limit: int) -> bytes:
+        e = self.resolve(rel)
+        if e.kind == "symlink":
+            raise OutsidePackage(f"{rel} is a symlink that leaves the package")
+        if e.kind == "missing":
+            raise FileNotFoundError(rel)
+        if e.kind == "dir":
+            raise IsADirectoryError(rel)
+        if e.kind != "file":
+            raise OSError(f"{rel} is not a regular file")
+        real = os.path.realpath(self._abs(e.path))
+        if not self._inside(real):  # re-check right before opening
+            raise OutsidePackage(rel)
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(real, flags)
+        try:
+            with os.fdopen(fd, "rb") as fh:
+                fd = -1
+                return fh.read(limit + 1)
+        finally:
+            if fd != -1:
+                os.close(fd)
+
+    def walk(self, max_entries: int) -> tuple[list[Entry], bool]:
+        out: list[Entry] = []
+        stack = [""]
+        while stack:
+            rel_dir = stack.pop()
+            abs_dir = self._abs(rel_dir) if rel_dir else self.root
+            try:
+                with os.scandir(abs_dir) as it:
+                    items = sorted(it, key=lambda d: d.name)
+            except OSError:
+                continue
+            for d in items:
+                rel = f"{rel_dir}/{d.name}" if rel_dir else d.name
+                if len(out) >= max_entries:
+                    return out, True
+                try:
+                    if d.is_symlink():
+                        out.append(self.entry(rel))
+                    elif d.is_dir(follow_symlinks=False):
+                        out.append(Entry(rel, "dir"))
+                        stack.append(rel)
+                    elif d.is_file(follow_symlinks=False):
+                        out.append(Entry(rel, "file", d.stat(follow_symlinks=False).st_size))
+                    else:
+                        out.append(Entry(rel, "special"))
+                except (OSError, OutsidePackage):
+                    out.append(Entry(rel, "special"))
+        out.sort(key=lambda e: e.path)
+        return out, False

@@ -1,0 +1,50 @@
+"""The engine's own codes (MC9xx): a rule that crashed, a target that could not be checked.
+
+They are ordinary documented rules, registered through the built-in entry point, but they
+are emitted by the engine rather than run.
+"""
+
+from __future__ import annotations
+
+from modelcheck.model import Level, rule
+
+
+@rule("MC901", "rule-crashed", Level.ERROR, tags=("tool",))
+def RULE_CRASH(pkg):  # noqa: N802 - a rule object, named like a constant
+    """A rule raised an exception while checking this package.
+
+    What it checks
+    The engine wraps every rule; an exception inside one becomes this finding, names the
+    rule and the exception, and the other rules still run. The exit code is 2.
+
+    Why it matters
+    A crash means modelcheck could not give a verdict for that rule: the package may hide
+    defects the crashed rule would have found.
+
+    Example
+    `internal error in rule MC301 (signature-invalid-json): KeyError: 'type'`
+
+    How to fix
+    Report it with the package (or a minimal copy) attached; meanwhile `--ignore` the rule.
+    """
+    return ()
+
+
+@rule("MC902", "target-unreadable", Level.ERROR, tags=("tool",))
+def TARGET_ERROR(pkg):  # noqa: N802
+    """A target could not be checked at all (missing, unreadable, denied, or not a package).
+
+    What it checks
+    Targets given on the command line (paths, bucket prefixes, MLflow URIs) that do not
+    exist, cannot be listed or read, or hold no MLflow model package.
+
+    Why it matters
+    A gate that silently skips what it cannot read would pass broken deployments.
+
+    Example
+    `models/iris: no such file or directory`
+
+    How to fix
+    Check the path or URL and the credentials; the exit code is 2 until every target is read.
+    """
+    return ()

@@ -1,0 +1,200 @@
+"""Bounded, position-aware YAML loading that reads documents the way MLflow does.
+
+MLflow reads YAML with PyYAML's ``safe_load``: YAML 1.1 (``3.10`` is the float 3.1, ``yes`` is
+True), later duplicate keys win, custom tags are fatal. We parse with ruamel.yaml's C parser in
+YAML 1.1 mode, keep the node tree for line/column look-ups by JSON pointer, and guard against
+alias bombs and deep nesting before constructing any Python objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_ALIAS_EXPANSION = 100_000
+MAX_DEPTH = 64
+
+
+@dataclass
+class YamlProblem:
+    kind: str  # "syntax", "tag", "alias-bomb", "depth", "multi-doc"
+    message: str
+    line: int | None = None
+    col: int | None = None
+
+
+@dataclass
+class Duplicate:
+    pointer: str
+    key: str
+    line: int
+    first_line: int
+
+
+@dataclass
+class YamlDoc:
+    data: Any = None
+    problem: YamlProblem | None = None
+    duplicates: list[Duplicate] = field(default_factory=list)
+    node: Any = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+    def pos(self, pointer: str, *, value: bool = False) -> tuple[int | None, int | None]:
+        """1-based (line, col) of the key at ``pointer`` (or of its value with ``value=True``).
+
+        Falls back to the nearest ancestor that exists.
+        """
+        node = self.node
+        if node is None:
+            return None, None
+        best: tuple[int, int] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        for part in split_pointer(pointer):
+            child_key = child_val = None
+            if type(node).__name__ == "MappingNode":
+                for k, v in reversed(node.value):
+                    if getattr(k, "value", None) == part:
+                        child_key, child_val = k, v
+                        break
+            elif type(node).__name__ == "SequenceNode" and part.isdigit():
+                idx = int(part)
+                if idx < len(node.value):
+                    child_key = child_val = node.value[idx]
+            if child_val is None:
+                return best
+            best = (child_key.start_mark.line + 1, child_key.start_mark.column + 1)
+            node = child_val
+        if value:
+            return node.start_mark.line + 1, node.start_mark.column + 1
+        return best
+
+    def line(self, pointer: str, *, value: bool = False) -> int | None:
+        return self.pos(pointer, value=value)[0]
+
+
+def split_pointer(pointer: str) -> list[str]:
+    if not pointer or pointer == "/":
+        return []
+    return [p.replace("~1", "/").replace("~0", "~") for p in pointer.lstrip("/").split("/")]
+
+
+def join_pointer(*parts: object) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+_yaml = None
+
+
+def _parser():
+    global _yaml
+    if _yaml is None:
+        from ruamel.yaml import YAML
+
+        y = YAML(typ="safe", pure=False)
+        y.version = (1, 1)
+        y.allow_duplicate_keys = True
+        _yaml = y
+    return _yaml
+
+
+def _mark(exc: Exception) -> tuple[int | None, int | None]:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if mark is None:
+        return None, None
+    return mark.line + 1, mark.column + 1
+
+
+def _check_tree(node: Any, dups: list[Duplicate]) -> YamlProblem | None:
+    """Depth, alias expansion and duplicate keys; drops earlier duplicates (last one wins)."""
+    sizes: dict[int, int] = {}
+    on_stack: set[int] = set()
+
+    def visit(n: Any, depth: int, path: tuple[str, ...]) -> int:
+        nid = id(n)
+        if nid in sizes:
+            return sizes[nid]
+        if depth > MAX_DEPTH:
+            raise _Abort(YamlProblem("depth", f"nesting deeper than {MAX_DEPTH} levels",
+                                     n.start_mark.line + 1, n.start_mark.column + 1))
+        if nid in on_stack:
+            raise _Abort(YamlProblem("alias-bomb", "recursive alias",
+                                     n.start_mark.line + 1, n.start_mark.column + 1))
+        on_stack.add(nid)
+        kind = type(n).__name__
+        total = 1
+        if kind == "MappingNode":
+            seen: dict[Any, int] = {}
+            keep: list[Any] = []
+            for i, (k, _v) in enumerate(n.value):
+                kval = k.value if type(k).__name__ == "ScalarNode" else id(k)
+                if kval in seen:
+                    first = n.value[seen[kval]][0]
+                    dups.append(Duplicate(join_pointer(*path, kval), str(kval),
+                                          k.start_mark.line + 1, first.start_mark.line + 1))
+                seen[kval] = i
+            keep = [n.value[i] for i in sorted(seen.values())]
+            if len(keep) != len(n.value):
+                n.value[:] = keep
+            for k, v in n.value:
+                key = k.value if type(k).__name__ == "ScalarNode" else "?"
+                total += visit(k, depth + 1, path) + visit(v, depth + 1, (*path, str(key)))
+        elif kind == "SequenceNode":
+            for i, item in enumerate(n.value):
+                total += visit(item, depth + 1, (*path, str(i)))
+        on_stack.discard(nid)
+        sizes[nid] = total
+        if total > MAX_ALIAS_EXPANSION:
+            raise _Abort(YamlProblem(
+                "alias-bomb",
+                f"aliases expand to more than {MAX_ALIAS_EXPANSION} nodes (a YAML 'billion "
+                "laughs' document)", n.start_mark.line + 1, n.start_mark.column + 1))
+        return total
+
+    try:
+        visit(node, 0, ())
+    except _Abort as abort:
+        return abort.problem
+    return None
+
+
+class _Abort(Exception):
+    def __init__(self, problem: YamlProblem) -> None:
+        self.problem = problem
+
+
+def load_yaml(text: str) -> YamlDoc:
+    """Parse one YAML document safely; never raises for bad input."""
+    y = _parser()
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    doc = YamlDoc()
+    try:
+        node = y.compose(text)
+    except MarkedYAMLError as exc:
+        line, col = _mark(exc)
+        msg = " ".join(str(p) for p in (exc.context, exc.problem) if p) or str(exc)
+        kind = "multi-doc" if "expected a single document" in msg else "syntax"
+        doc.problem = YamlProblem(kind, msg, line, col)
+        return doc
+    except (YAMLError, ValueError, RecursionError) as exc:
+        doc.problem = YamlProblem("syntax", str(exc).splitlines()[0] if str(exc) else "bad YAML")
+        return doc
+    if node is None:
+        return doc
+    doc.node = node
+    problem = _check_tree(node, doc.duplicates)
+    if problem:
+        doc.problem = problem
+        return doc
+    try:
+        constructor = y.constructor
+        doc.data = constructor.construct_document(node)
+    except MarkedYAMLError as exc:
+        line, col = _mark(exc)
+        msg = " ".join(str(p) for p in (exc.context, exc.problem) if p) or str(exc)
+        doc.problem = YamlProblem("tag" if "tag" in msg else "syntax", msg, line, col)
+    except (YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
+        doc.problem = YamlProblem("syntax", f"cannot construct value: {exc}")
+    return doc
