@@ -10,12 +10,13 @@ import json
 from collections import Counter
 
 from modelcheck.engine import Report
+from modelcheck.toolcodes import ENGINE_CODES
 
 
 def write_baseline(report: Report, path: str) -> int:
     items = [
         {"package": f.package, "code": f.code, "fingerprint": f.fingerprint, "message": f.message}
-        for f in report.findings if not f.code.startswith("MC9")
+        for f in report.findings if f.code not in ENGINE_CODES
     ]
     with open(path, "w", encoding="utf-8") as fh:
         json.dump({"version": 1, "findings": items}, fh, indent=2, ensure_ascii=False)
@@ -39,7 +40,7 @@ def apply_baseline(report: Report, path: str) -> int:
         kept = []
         for f in pkg.findings:
             k = (f.package, f.fingerprint)
-            if known[k] > 0 and not f.code.startswith("MC9"):
+            if known[k] > 0 and f.code not in ENGINE_CODES:
                 known[k] -= 1
                 dropped += 1
             else:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from modelcheck.model import Finding, Level, Rule
 from modelcheck.package import ModelPackage
 from modelcheck.settings import Settings
-from modelcheck.toolcodes import RULE_CRASH, TARGET_ERROR
+from modelcheck.toolcodes import ENGINE_CODES, RULE_CRASH, TARGET_ERROR
 
 
 @dataclass
@@ -43,7 +43,7 @@ class Report:
     @property
     def tool_failed(self) -> bool:
         return bool(self.notifications) or any(
-            f.code.startswith("MC9") for f in self.findings)
+            f.code in ENGINE_CODES for f in self.findings)
 
     def exit_code(self, fail_on: Level = Level.ERROR) -> int:
         if self.tool_failed:
@@ -58,7 +58,7 @@ class Report:
 
 
 def select_rules(rules: dict[str, Rule], settings: Settings) -> dict[str, Rule]:
-    return {c: r for c, r in rules.items() if settings.enabled(c) or c.startswith("MC9")}
+    return {c: r for c, r in rules.items() if settings.enabled(c) or c in ENGINE_CODES}
 
 
 def _finding(rule: Rule, hit, display: str, settings: Settings) -> Finding:
@@ -73,8 +73,8 @@ def _finding(rule: Rule, hit, display: str, settings: Settings) -> Finding:
 
 def run_rules(pkg: ModelPackage, rules: Iterable[Rule], settings: Settings) -> Iterator[Finding]:
     for r in rules:
-        if r.code.startswith("MC9"):
-            continue  # tool codes are emitted by the engine, not run
+        if r.code in ENGINE_CODES:
+            continue  # emitted by the engine, not run
         try:
             hits = list(r.check(pkg))
         except Exception as exc:  # noqa: BLE001 - any rule failure becomes a finding

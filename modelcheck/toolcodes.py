@@ -48,3 +48,6 @@ def TARGET_ERROR(pkg):  # noqa: N802
     Check the path or URL and the credentials; the exit code is 2 until every target is read.
     """
     return ()
+
+
+ENGINE_CODES = frozenset({RULE_CRASH.code, TARGET_ERROR.code})
