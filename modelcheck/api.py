@@ -64,13 +64,36 @@ def check(
     return report
 
 
-def _run_local(work, rules, settings, progress) -> list[PackageResult]:
-    def one(t) -> PackageResult:
-        return check_package_obj(_local_package(t.path, t.display, settings), rules, settings)
+PARALLEL_MIN_PACKAGES = 24
 
+
+def _check_target(args: tuple[str, str, Settings]) -> PackageResult:
+    """Worker entry (module level so it pickles): check one local package."""
+    path, display, settings = args
+    rules = select_rules(all_rules(), settings)
+    return check_package_obj(_local_package(path, display, settings), rules, settings)
+
+
+def _run_local(work, rules, settings, progress) -> list[PackageResult]:
+    jobs = settings.jobs or (os.cpu_count() or 1)
     out: list[PackageResult] = []
+    if jobs > 1 and len(work) >= PARALLEL_MIN_PACKAGES:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        args = [(t.path, t.display, settings) for t in work]
+        chunk = max(1, min(64, len(work) // (jobs * 8)))
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+            for i, res in enumerate(pool.map(_check_target, args, chunksize=chunk), 1):
+                out.append(res)
+                if progress:
+                    progress(i, len(work))
+        return out
     for i, t in enumerate(work, 1):
-        out.append(one(t))
+        out.append(check_package_obj(_local_package(t.path, t.display, settings), rules,
+                                     settings))
         if progress:
             progress(i, len(work))
     return out

@@ -147,3 +147,16 @@ def test_baseline_round_trip(tmp_path: Path) -> None:
     (other / "registered_model_meta").write_text("x: 1\n")
     r = run_cli("check", str(pkg), str(other), "--baseline", str(base))
     assert r.returncode == 1
+
+
+def test_parallel_scan_matches_serial(tmp_path: Path) -> None:
+    for i in range(30):
+        p = copy_package(GOOD_PKG, tmp_path / f"p{i:02d}")
+        if i % 3 == 0:
+            (p / "MLmodel").write_text("flavors: [\n")
+        if i % 5 == 0:
+            os.rename(p / "MLmodel", p / "MLModel")
+    serial = run_cli("check", str(tmp_path), "-f", "json", "-j", "1")
+    parallel = run_cli("check", str(tmp_path), "-f", "json", "-j", "2")
+    assert serial.returncode == parallel.returncode == 1
+    assert json.loads(serial.stdout) == json.loads(parallel.stdout)
