@@ -12,6 +12,8 @@ FORMATS = {
     "json": "modelcheck.reporters.jsonfmt",
     "sarif": "modelcheck.reporters.sarif",
     "github": "modelcheck.reporters.github",
+    "html": "modelcheck.reporters.html",
+    "markdown": "modelcheck.reporters.markdown",
 }
 
 

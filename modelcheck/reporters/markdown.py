@@ -1,0 +1,88 @@
+"""GitHub-flavoured Markdown for job summaries (``$GITHUB_STEP_SUMMARY``).
+
+GitHub renders the summary's HTML too and caps it at 1 MiB per step, so every string from a
+package is escaped (HTML special characters, table pipes, Markdown emphasis) and the findings
+table stops, with a note, before the page would pass :data:`BUDGET` bytes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from modelcheck.engine import Report
+from modelcheck.model import Finding
+from modelcheck.reporters.summary import STATUSES, status, summarize
+
+BUDGET = 900 * 1024  # GitHub refuses a step summary over 1 MiB; leave room for other steps
+MAX_MESSAGE = 400
+_ICON = {"error": ":x:", "warning": ":warning:", "note": ":information_source:",
+         "clean": ":white_check_mark:"}
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+
+
+def cell(s: object, limit: int = MAX_MESSAGE) -> str:
+    """One table cell: single line, HTML-escaped, Markdown punctuation backslash-escaped."""
+    text = " ".join(str(s).split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _SPECIAL.sub(r"\\\1", text)
+
+
+def _where(f: Finding) -> str:
+    s = f.path
+    if f.line:
+        s += f":{f.line}"
+    return s
+
+
+def _finding_row(f: Finding) -> str:
+    msg = cell(f.message)
+    if f.fix:
+        msg += "<br>fix: " + cell(f.fix, 200)
+    return (f"| {_ICON[str(f.level)]} {f.level} | `{cell(f.code, 10)}` "
+            f"| {cell(_where(f), 200)} | {msg} |")
+
+
+def render(report: Report, ctx=None, budget: int = BUDGET) -> str:
+    s = summarize(report)
+    c = s.counts
+    out = ["## modelcheck", ""]
+    if not report.findings and not report.notifications:
+        out.append(f"{_ICON['clean']} All checks passed: {s.packages} packages, no findings.")
+    else:
+        out.append(f"**{c['error']}** errors, **{c['warning']}** warnings, **{c['note']}** "
+                   f"notes in {s.packages - s.by_status['clean']} of {s.packages} packages.")
+    if report.suppressed:
+        out.append(f"\n{report.suppressed} findings hidden by the baseline.")
+    out += ["", "| status | packages |", "| --- | ---: |"]
+    out += [f"| {_ICON[st]} {st} | {s.by_status[st]} |" for st in STATUSES]
+    for n in report.notifications:
+        out.append(f"\n> [!CAUTION]\n> {cell(n)}")
+    if s.rules:
+        out += ["", "### Findings by rule", "", "| rule | name | level | findings | packages |",
+                "| --- | --- | --- | ---: | ---: |"]
+        out += [f"| `{cell(r.code, 10)}` | {cell(r.name, 80)} | {r.level} | {r.findings} "
+                f"| {len(r.packages)} |" for r in s.rules]
+    statuses = [(p.display, status(p)) for p in report.packages if p.findings]
+    tail: list[str] = []
+    if statuses and len(statuses) <= 200:
+        tail += ["", "<details><summary>Packages with findings</summary>", ""]
+        tail += [f"- {_ICON[st]} {cell(d, 200)}" for d, st in statuses]
+        tail += ["", "</details>"]
+    findings = sorted(report.findings, key=lambda f: (-f.level, f.package, f.file or "",
+                                                      f.line or 0, f.code))
+    if findings:
+        out += ["", "### Findings", "", "| level | rule | where | message |",
+                "| --- | --- | --- | --- |"]
+        size = len("\n".join(out + tail).encode())
+        for i, f in enumerate(findings):
+            row = _finding_row(f)
+            size += len(row.encode()) + 1
+            if size > budget - 512:
+                out.append("")
+                out.append(f"… {len(findings) - i} more findings not shown (the summary is "
+                           "capped below GitHub's 1 MiB limit); see the SARIF or JSON report.")
+                break
+            out.append(row)
+    return "\n".join(out + tail) + "\n"
