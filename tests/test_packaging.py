@@ -1,0 +1,47 @@
+"""The wheel holds every rule module and schema, and the start-up imports stay light."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from helpers import REPO
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                    "-q", "-w", str(out), str(REPO)], check=True, timeout=300)
+    return next(out.glob("modelcheck-*.whl"))
+
+
+def test_wheel_contains_rules_and_schemas(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for rule_file in (REPO / "rules").glob("*.py"):
+        assert f"modelcheck/rules/{rule_file.name}" in names, rule_file.name
+    for schema in (REPO / "schemas").rglob("*.json"):
+        rel = schema.relative_to(REPO / "schemas").as_posix()
+        assert f"modelcheck/schemas/{rel}" in names, rel
+    assert "modelcheck/schemas/vendor/SOURCE.md" in names
+    eps = next(n for n in names if n.endswith("entry_points.txt"))
+    text = zipfile.ZipFile(wheel).read(eps).decode()
+    assert "[modelcheck.rules]" in text and "builtin = modelcheck.rules" in text
+
+
+HEAVY = ("mlflow", "numpy", "pandas", "jsonschema", "fsspec", "pickle", "sklearn", "torch",
+         "requests", "urllib3", "boto3")
+
+
+def test_check_imports_no_heavy_modules() -> None:
+    code = (
+        "import sys; from modelcheck.cli import main; "
+        f"rc = main(['check', '-q', r'{REPO / 'tests/rules/MC101/pass/real-sklearn-2.5'}']); "
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}))"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    loaded = r.stdout.strip().splitlines()[-1]
+    assert loaded == "[]", loaded
