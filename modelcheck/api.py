@@ -56,7 +56,8 @@ def check(
     if remote:
         from modelcheck.sources.remote import check_remote  # optional backends
 
-        report.packages.extend(check_remote(remote, rules, settings, report.notifications))
+        report.packages.extend(check_remote(remote, rules, settings, report.notifications,
+                                             progress=progress))
     if settings.baseline:
         from modelcheck.baseline import apply_baseline
 
