@@ -1,0 +1,255 @@
+"""The package's environment files, parsed once per package (``env_of(pkg)``).
+
+``conda.yaml`` (channels, python pin, conda deps, the nested ``pip:`` list), ``python_env.yaml``
+(``python``, ``build_dependencies``, ``dependencies``), ``requirements.txt`` and
+``constraints.txt``, each requirement carrying its file and line. Nothing here raises: shapes
+MLflow would reject are kept as values for the MC5xx rules to report.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from modelcheck.requirements import (
+    ReqFile,
+    ReqLine,
+    parse_requirement_line,
+    parse_requirements_text,
+)
+from modelcheck.yamlio import YamlDoc, join_pointer
+
+if TYPE_CHECKING:
+    from modelcheck.package import ModelPackage
+
+CONDA = "conda.yaml"
+PYTHON_ENV = "python_env.yaml"
+REQUIREMENTS = "requirements.txt"
+CONSTRAINTS = "constraints.txt"
+
+
+@dataclass
+class CondaDep:
+    index: int
+    value: Any
+    line: int | None
+    pointer: str
+
+
+@dataclass
+class CondaEnv:
+    file: str
+    doc: YamlDoc
+    data: Any = None
+    deps: list[CondaDep] = field(default_factory=list)
+    pip: list[ReqLine] | None = None  # None: no pip section
+    pip_pointer: str = ""
+    pip_line: int | None = None
+
+    def line(self, pointer: str) -> int | None:
+        return self.doc.line(pointer)
+
+    @property
+    def python_deps(self) -> list[CondaDep]:
+        return [d for d in self.deps if isinstance(d.value, str) and conda_name(d.value) ==
+                "python"]
+
+
+@dataclass
+class PythonEnv:
+    file: str
+    doc: YamlDoc
+    data: Any = None
+    build: list[ReqLine] = field(default_factory=list)
+    deps: list[ReqLine] = field(default_factory=list)
+
+    def line(self, pointer: str) -> int | None:
+        return self.doc.line(pointer)
+
+
+@dataclass
+class Env:
+    conda: CondaEnv | None = None
+    python_env: PythonEnv | None = None
+    requirements: ReqFile | None = None
+    constraints: ReqFile | None = None
+    conda_path: str | None = None
+    python_env_path: str | None = None
+
+
+def conda_name(spec: str) -> str:
+    """Package name of a conda match spec (``python=3.9``, ``conda-forge::numpy>=1``)."""
+    s = spec.strip().split("::")[-1]
+    for i, ch in enumerate(s):
+        if ch in "=<>!~ [":
+            return s[:i].strip().lower()
+    return s.lower()
+
+
+def env_paths(pkg: ModelPackage) -> tuple[str | None, str | None]:
+    """(conda.yaml path, python_env.yaml path) from pyfunc ``env``, else the default names."""
+    pyfunc = pkg.pyfunc or {}
+    env = pyfunc.get("env")
+    conda = venv = None
+    if isinstance(env, str):
+        conda = env
+    elif isinstance(env, dict):
+        conda = env.get("conda") if isinstance(env.get("conda"), str) else None
+        venv = env.get("virtualenv") if isinstance(env.get("virtualenv"), str) else None
+    conda = _inside(conda) or (CONDA if pkg.is_file(CONDA) else None)
+    venv = _inside(venv) or (PYTHON_ENV if pkg.is_file(PYTHON_ENV) else None)
+    return conda, venv
+
+
+def _inside(rel: str | None) -> str | None:
+    if not rel or rel.startswith("/") or "\\" in rel:
+        return None
+    norm = posixpath.normpath(rel)
+    return None if norm.startswith("..") else norm
+
+
+def env_of(pkg: ModelPackage) -> Env:
+    return pkg.memo("envfiles", lambda: _build(pkg))
+
+
+def _build(pkg: ModelPackage) -> Env:
+    env = Env()
+    env.conda_path, env.python_env_path = env_paths(pkg)
+    if env.conda_path and pkg.is_file(env.conda_path):
+        env.conda = _conda(pkg, env.conda_path)
+    if env.python_env_path and pkg.is_file(env.python_env_path):
+        env.python_env = _python_env(pkg, env.python_env_path)
+    env.requirements = read_reqfile(pkg, REQUIREMENTS)
+    env.constraints = read_reqfile(pkg, CONSTRAINTS)
+    return env
+
+
+def read_reqfile(pkg: ModelPackage, rel: str) -> ReqFile | None:
+    if not pkg.is_file(rel):
+        return None
+    t = pkg.text(rel)
+    if not t.ok or t.text is None:
+        return None
+    return pkg.memo(("reqfile", rel), lambda: parse_requirements_text(t.text or "", rel))
+
+
+def _conda(pkg: ModelPackage, rel: str) -> CondaEnv:
+    doc = pkg.yaml(rel)
+    ce = CondaEnv(rel, doc, doc.data if doc.ok else None)
+    data = ce.data
+    if not isinstance(data, dict) or not isinstance(data.get("dependencies"), list):
+        return ce
+    for i, dep in enumerate(data["dependencies"]):
+        ptr = join_pointer("dependencies", i)
+        ce.deps.append(CondaDep(i, dep, doc.line(ptr), ptr))
+        if isinstance(dep, dict) and "pip" in dep and isinstance(dep["pip"], list):
+            ce.pip = ce.pip or []
+            ce.pip_pointer = join_pointer("dependencies", i, "pip")
+            ce.pip_line = doc.line(ce.pip_pointer)
+            for j, item in enumerate(dep["pip"]):
+                ptr_j = join_pointer("dependencies", i, "pip", j)
+                line = doc.line(ptr_j) or 0
+                ce.pip.append(parse_requirement_line(str(item), rel, line) if isinstance(
+                    item, str) else ReqLine(rel, line, repr(item), "invalid",
+                                            error=f"a {type(item).__name__}, not a string"))
+    return ce
+
+
+def _python_env(pkg: ModelPackage, rel: str) -> PythonEnv:
+    doc = pkg.yaml(rel)
+    pe = PythonEnv(rel, doc, doc.data if doc.ok else None)
+    if not isinstance(pe.data, dict):
+        return pe
+    for key, target in (("build_dependencies", pe.build), ("dependencies", pe.deps)):
+        items = pe.data.get(key)
+        if not isinstance(items, list):
+            continue
+        for j, item in enumerate(items):
+            line = doc.line(join_pointer(key, j)) or 0
+            target.append(parse_requirement_line(str(item), rel, line) if isinstance(item, str)
+                          else ReqLine(rel, line, repr(item), "invalid",
+                                       error=f"a {type(item).__name__}, not a string"))
+    return pe
+
+
+def resolve_include(base_file: str, target: str) -> tuple[str | None, str | None]:
+    """Package-relative path of a ``-r``/``-c`` target, or (None, why it is not usable)."""
+    if "://" in target:
+        return None, "a URL"
+    if target.startswith(("/", "~")) or (len(target) > 1 and target[1] == ":"):
+        return None, "an absolute path outside the package"
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(base_file), target))
+    if joined == ".." or joined.startswith("../"):
+        return None, "a path that leaves the package"
+    return joined, None
+
+
+# -- facts shared by the MC5xx rules -----------------------------------------------------
+
+# flavor -> (version key, pip name); a private copy of the §3.3 table (modelcheck/flavors.py
+# did not exist when this was written).
+FLAVOR_LIBRARIES: dict[str, tuple[str, str]] = {
+    "sklearn": ("sklearn_version", "scikit-learn"),
+    "xgboost": ("xgb_version", "xgboost"),
+    "lightgbm": ("lgb_version", "lightgbm"),
+    "catboost": ("catboost_version", "catboost"),
+    "statsmodels": ("statsmodels_version", "statsmodels"),
+    "h2o": ("h2o_version", "h2o"),
+    "onnx": ("onnx_version", "onnx"),
+    "pytorch": ("pytorch_version", "torch"),
+    "keras": ("keras_version", "keras"),
+    "spark": ("pyspark_version", "pyspark"),
+    "transformers": ("transformers_version", "transformers"),
+    "sentence_transformers": ("sentence_transformers_version", "sentence-transformers"),
+    "paddle": ("paddle_version", "paddlepaddle"),
+    "spacy": ("spacy_version", "spacy"),
+    "prophet": ("prophet_version", "prophet"),
+    "pmdarima": ("pmdarima_version", "pmdarima"),
+}
+MLFLOW_NAMES = ("mlflow", "mlflow-skinny", "mlflow-tracing")
+
+
+def flavor_libraries() -> dict[str, tuple[str, str]]:
+    try:
+        from modelcheck.flavors import FLAVOR_LIBRARIES as shared  # type: ignore
+    except ImportError:
+        return FLAVOR_LIBRARIES
+    return shared
+
+
+def pip_requirements(env: Env) -> tuple[str, list[ReqLine]] | None:
+    """The pip list MLflow would install: requirements.txt, else conda's pip section."""
+    if env.requirements is not None:
+        return env.requirements.file, env.requirements.requirements
+    if env.conda is not None and env.conda.pip is not None:
+        return env.conda.file, [r for r in env.conda.pip if r.kind == "requirement"]
+    return None
+
+
+def all_requirement_sources(env: Env) -> list[list[ReqLine]]:
+    """Every list of requirement lines (requirements, constraints, conda pip, python_env)."""
+    out: list[list[ReqLine]] = []
+    if env.requirements is not None:
+        out.append(env.requirements.lines)
+    if env.constraints is not None:
+        out.append(env.constraints.lines)
+    if env.conda is not None and env.conda.pip is not None:
+        out.append(env.conda.pip)
+    if env.python_env is not None:
+        out.append(env.python_env.build)
+        out.append(env.python_env.deps)
+    return out
+
+
+def requirement_files(env: Env) -> list[list[ReqLine]]:
+    """Requirement lists without duplicates of one another: requirements.txt (else conda pip),
+    constraints.txt and python_env inline deps (``-r`` lines excluded)."""
+    out: list[list[ReqLine]] = []
+    if env.requirements is not None:
+        out.append(env.requirements.lines)
+    elif env.conda is not None and env.conda.pip is not None:
+        out.append(env.conda.pip)
+    if env.python_env is not None:
+        out.append([r for r in env.python_env.deps if r.kind == "requirement"])
+    return out

@@ -1,0 +1,208 @@
+"""Requirement-file parsing with line numbers, on text (never on a path).
+
+``requirements.txt``/``constraints.txt`` text and single conda ``pip:`` entries are parsed with
+pip-requirements-parser's line machinery (pip's own option grammar, continuation lines,
+comments, hashes, editables, URL/VCS/path requirements), fed from the text we read through
+``ModelPackage``: it never opens a file and never follows ``-r``/``-c`` by itself. Names,
+specifiers and markers are ``packaging`` objects.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from packaging.markers import Marker
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+
+_VCS = ("git+", "hg+", "svn+", "bzr+")
+_EGG = re.compile(r"[#&]egg=([A-Za-z0-9_.\-]+)")
+
+
+@dataclass
+class ReqLine:
+    """One logical line of a requirement file (continuations joined)."""
+
+    file: str
+    line: int  # 1-based line where the logical line starts
+    text: str
+    kind: str  # "requirement", "option", "invalid"
+    name: str | None = None  # PEP 503 canonical name
+    raw_name: str | None = None
+    extras: frozenset[str] = frozenset()
+    specifier: SpecifierSet = field(default_factory=SpecifierSet)
+    marker: Marker | None = None
+    url: str | None = None
+    editable: bool = False
+    hashes: tuple[str, ...] = ()
+    options: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def is_vcs(self) -> bool:
+        return bool(self.url) and self.url.lower().startswith(_VCS)
+
+    @property
+    def is_local_path(self) -> bool:
+        u = self.url or ""
+        return bool(u) and (u.startswith("file:") or "://" not in u and not self.is_vcs)
+
+    @property
+    def marker_text(self) -> str:
+        return str(self.marker) if self.marker is not None else ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """Identity used to match requirements across files: (name, marker)."""
+        return (self.name or (self.url or self.text), self.marker_text)
+
+    def canonical(self) -> str:
+        """Normalised form: canonical name, sorted extras, sorted specifiers, marker, URL."""
+        return format_requirement(self, canonical=True)
+
+
+@dataclass
+class ReqFile:
+    file: str
+    lines: list[ReqLine] = field(default_factory=list)
+    comment_lines: list[int] = field(default_factory=list)
+    blank_lines: list[int] = field(default_factory=list)
+    trailing_newline: bool = False
+    line_count: int = 0
+
+    @property
+    def requirements(self) -> list[ReqLine]:
+        return [x for x in self.lines if x.kind == "requirement"]
+
+    @property
+    def options(self) -> list[ReqLine]:
+        return [x for x in self.lines if x.kind == "option"]
+
+    @property
+    def invalid(self) -> list[ReqLine]:
+        return [x for x in self.lines if x.kind == "invalid"]
+
+    def includes(self, which: str) -> list[tuple[ReqLine, str]]:
+        """``-r`` (which="requirements") or ``-c`` ("constraints") targets with their lines."""
+        out = []
+        for x in self.options:
+            for target in x.options.get(which) or ():
+                out.append((x, str(target)))
+        return out
+
+
+def format_requirement(r: ReqLine, *, canonical: bool = False) -> str:
+    """Write a requirement back as one PEP 508 line (``-e`` prefix for editables)."""
+    if r.kind != "requirement":
+        return r.text.strip()
+    name = r.name if canonical else r.raw_name
+    out = ""
+    if name:
+        out = name
+        if r.extras:
+            out += "[" + ",".join(sorted(r.extras)) + "]"
+        if r.url:
+            out += " @ " + r.url
+        else:
+            specs = sorted(str(s) for s in r.specifier) if canonical else [
+                str(s) for s in r.specifier]
+            out += ",".join(specs)
+    else:
+        out = r.url or ""
+    if r.marker is not None:
+        out += ("; " if not r.url or not name else " ; ") + str(r.marker)
+    if r.editable:
+        out = "-e " + out
+    return out
+
+
+def parse_requirements_text(text: str, file: str) -> ReqFile:
+    """Parse a whole requirements/constraints file given as text."""
+    import pip_requirements_parser as prp
+
+    raw_lines = text.splitlines()
+    rf = ReqFile(file=file, trailing_newline=text.endswith(("\n", "\r")),
+                 line_count=len(raw_lines))
+    rf.blank_lines = [i for i, s in enumerate(raw_lines, 1) if not s.strip()]
+    line_parser = prp.get_line_parser()
+    for numbered in prp.preprocess(text):
+        number, line = numbered.line_number, numbered.line
+        if isinstance(numbered, prp.CommentLine):
+            rf.comment_lines.append(number)
+            continue
+        if not line.strip():
+            continue
+        rf.lines.append(_parse_logical(prp, line_parser, line, number, file))
+    return rf
+
+
+def parse_requirement_line(text: str, file: str, line: int) -> ReqLine:
+    """Parse one requirement string (a conda ``pip:`` entry or a python_env dependency)."""
+    import pip_requirements_parser as prp
+
+    joined = " ".join(s.rstrip("\\").strip() for s in text.splitlines()) or text
+    stripped = re.sub(r"(^|\s)#.*$", "", joined).strip()
+    if not stripped:
+        return ReqLine(file, line, text, "invalid", error="empty requirement")
+    return _parse_logical(prp, prp.get_line_parser(), stripped, line, file)
+
+
+def _parse_logical(prp: Any, line_parser: Any, line: str, number: int, file: str) -> ReqLine:
+    req_line = prp.RequirementLine(line=line, line_number=number, filename=file)
+    try:
+        args, opts, arguments = line_parser(line)
+        parsed = prp.ParsedLine(requirement_string=args, options=opts, is_constraint=False,
+                                requirement_line=req_line, arguments=arguments)
+        items = list(prp.handle_line(parsed_line=parsed))
+    except BaseException as exc:  # optparse exits via SystemExit on bad options
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        return ReqLine(file, number, line, "invalid", error=_clean_error(exc))
+    for item in items:
+        if isinstance(item, prp.InvalidRequirementLine):
+            return ReqLine(file, number, line, "invalid", error=item.error_message)
+    item = items[-1] if items else None
+    if isinstance(item, prp.OptionLine):
+        legacy = [o for o in item.options if o in prp.LEGACY_OPTIONS_DEST]
+        if legacy:
+            return ReqLine(file, number, line, "invalid",
+                           error=f"unsupported legacy pip option {legacy[0]}")
+        return ReqLine(file, number, line, "option", options=dict(item.options))
+    if item is None:
+        return ReqLine(file, number, line, "invalid", error="nothing pip can use")
+    try:
+        ir = prp.build_req_from_parsedreq(item)
+    except Exception as exc:
+        return ReqLine(file, number, line, "invalid", error=_clean_error(exc))
+    if ir.invalid_options:
+        return ReqLine(file, number, line, "invalid",
+                       error=f"options not allowed on a requirement line: "
+                             f"{', '.join(ir.invalid_options)}")
+    return _from_install_req(ir, file, number, line)
+
+
+def _from_install_req(ir: Any, file: str, number: int, line: str) -> ReqLine:
+    req = ir.req
+    url = ir.link.url if ir.link is not None else None
+    raw_name = req.name if req is not None else None
+    if raw_name is None and url:
+        m = _EGG.search(url)
+        raw_name = m.group(1) if m else None
+    return ReqLine(
+        file, number, line, "requirement",
+        name=canonicalize_name(raw_name) if raw_name else None,
+        raw_name=raw_name,
+        extras=frozenset(canonicalize_name(e) for e in (req.extras if req else ir.extras)),
+        specifier=req.specifier if req is not None else SpecifierSet(),
+        marker=ir.marker,
+        url=url,
+        editable=bool(getattr(ir, "is_editable", False)),
+        hashes=tuple(ir.hash_options or ()),
+    )
+
+
+def _clean_error(exc: BaseException) -> str:
+    msg = str(exc).strip() or type(exc).__name__
+    return msg.splitlines()[0][:200]
