@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--max-pickle-bytes", type=int, default=None,
                    help="largest pickle to scan in remote packages")
     c.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    c.add_argument("--hook", action="store_true",
+                   help="pre-commit mode: PATHs are changed files; files outside any model "
+                        "package are skipped, and no file left to check is a pass")
 
     sub.add_parser("rules", help="list every rule")
     r = sub.add_parser("rule", help="show one rule's documentation")
@@ -147,6 +150,12 @@ def _cmd_check(args) -> int:
 
     try:
         settings = _settings(args)
+        if args.hook:
+            from modelcheck.precommit import hook_targets
+
+            args.targets = hook_targets(args.targets, settings)
+            if not args.targets:
+                return 0
         report = check(args.targets, settings, progress=_progress(not args.no_progress))
     except (ConfigError, RegistryError, ValueError, OSError) as exc:
         print(f"modelcheck: {exc}", file=sys.stderr)
