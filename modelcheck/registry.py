@@ -27,7 +27,12 @@ def _rules_in_module(mod: ModuleType) -> list[Rule]:
         for info in sorted(pkgutil.iter_modules(mod.__path__), key=lambda i: i.name):
             if info.name.startswith("_"):
                 continue
-            sub = importlib.import_module(f"{mod.__name__}.{info.name}")
+            name = f"{mod.__name__}.{info.name}"
+            try:
+                sub = importlib.import_module(name)
+            except Exception as exc:  # noqa: BLE001 - report which module is broken
+                raise RegistryError(f"cannot load rule module {name}: "
+                                    f"{type(exc).__name__}: {exc}") from exc
             found.extend(_rules_in_module(sub))
     return found
 
