@@ -187,35 +187,7 @@ def resolve_include(base_file: str, target: str) -> tuple[str | None, str | None
 
 # -- facts shared by the MC5xx rules -----------------------------------------------------
 
-# flavor -> (version key, pip name); a private copy of the §3.3 table (modelcheck/flavors.py
-# did not exist when this was written).
-FLAVOR_LIBRARIES: dict[str, tuple[str, str]] = {
-    "sklearn": ("sklearn_version", "scikit-learn"),
-    "xgboost": ("xgb_version", "xgboost"),
-    "lightgbm": ("lgb_version", "lightgbm"),
-    "catboost": ("catboost_version", "catboost"),
-    "statsmodels": ("statsmodels_version", "statsmodels"),
-    "h2o": ("h2o_version", "h2o"),
-    "onnx": ("onnx_version", "onnx"),
-    "pytorch": ("pytorch_version", "torch"),
-    "keras": ("keras_version", "keras"),
-    "spark": ("pyspark_version", "pyspark"),
-    "transformers": ("transformers_version", "transformers"),
-    "sentence_transformers": ("sentence_transformers_version", "sentence-transformers"),
-    "paddle": ("paddle_version", "paddlepaddle"),
-    "spacy": ("spacy_version", "spacy"),
-    "prophet": ("prophet_version", "prophet"),
-    "pmdarima": ("pmdarima_version", "pmdarima"),
-}
 MLFLOW_NAMES = ("mlflow", "mlflow-skinny", "mlflow-tracing")
-
-
-def flavor_libraries() -> dict[str, tuple[str, str]]:
-    try:
-        from modelcheck.flavors import FLAVOR_LIBRARIES as shared  # type: ignore
-    except ImportError:
-        return FLAVOR_LIBRARIES
-    return shared
 
 
 def pip_requirements(env: Env) -> tuple[str, list[ReqLine]] | None:
