@@ -8,8 +8,10 @@ column does not discard the good ones. Problem codes (MC3xx) name the rule that 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
+from modelcheck.model import Hit, Level
 from modelcheck.signature import (
     COMPOSITE_TYPES,
     PARAM_TYPES,
@@ -617,3 +619,16 @@ def _param(elem: dict, i: int, ctx: _Ctx) -> ParamSpec | None:
                 f"{ptype}{' with shape [-1]' if shape else ''}: {problem}",
                 fix="change the default to a value of the declared type, or null")
     return ParamSpec(name=str(name), type=dtype, default=default, shape=shape)
+
+
+def signature_hits(pkg: Any, code: str) -> Iterator[Hit]:
+    """Hits for the signature problems carrying ``code`` (used by the MC3xx rules)."""
+    from modelcheck.signature import signature_of
+
+    for p in signature_of(pkg).problems:
+        if p.code != code:
+            continue
+        line = pkg.line(p.pointer) or pkg.line("/signature")
+        level = Level.parse(p.level) if p.level else None
+        yield Hit(p.message, file="MLmodel", pointer=p.pointer, line=line, level=level,
+                  fix=p.fix, key=f"{p.key}|{p.message}")
