@@ -212,16 +212,25 @@ class ListingSource(Source):
             return
         paths = [self._path(n) for n in want]
         try:
-            got = self.fs.cat(paths, on_error="return")
+            got = self._fetch_many(paths)
         except Exception as exc:  # noqa: BLE001 - becomes a read problem per file
             got = {p: exc for p in paths}
-        if not isinstance(got, dict):  # a single path comes back as bytes
-            got = {paths[0]: got}
         for n, p in zip(want, paths, strict=True):
             value = got.get(p, got.get(p.split("://", 1)[-1]))
             if isinstance(value, (bytes, BaseException)):
                 with self._lock:
                     self._cache[n] = value
+
+    def _fetch_many(self, paths: list[str]) -> dict[str, bytes | BaseException]:
+        """Whole files, fetched concurrently by the backend (one call, one batch)."""
+        got = self.fs.cat(paths, on_error="return")
+        return got if isinstance(got, dict) else {paths[0]: got}
+
+    def _fetch(self, path: str, end: int | None) -> bytes:
+        """The file at ``path``, or its first ``end`` bytes."""
+        if end is None:
+            return self.fs.cat_file(path)
+        return self.fs.cat_file(path, start=0, end=end)
 
     def failed(self, rel: str) -> BaseException | None:
         value = self._cache.get(rel)
@@ -233,24 +242,22 @@ class ListingSource(Source):
             raise FileNotFoundError(rel)
         if e.kind == "dir":
             raise IsADirectoryError(rel)
-        cached = self._cache.get(e.path)
-        if cached is None:
+        data = self._cache.get(e.path)
+        if data is None:
+            ranged = e.size > limit  # never fetch more than the caller may look at
             try:
-                if e.size == 0:
-                    cached = b""
-                elif e.size <= limit:
-                    cached = self.fs.cat_file(self._path(e.path))
-                else:  # ranged: never more than the caller may look at
-                    cached = self.fs.cat_file(self._path(e.path), start=0, end=limit + 1)
+                data = b"" if e.size == 0 else self._fetch(self._path(e.path),
+                                                           limit + 1 if ranged else None)
             except Exception as exc:  # noqa: BLE001 - any backend error is a read problem
-                cached = exc
+                data = exc
+            if not ranged or isinstance(data, BaseException):
+                with self._lock:
+                    self._cache[e.path] = data
+        if isinstance(data, BaseException):
+            msg = describe_error(data)
+            line = f"{self.display}/{e.path}: cannot be read: {msg}"
             with self._lock:
-                self._cache[e.path] = cached
-        if isinstance(cached, BaseException):
-            msg = describe_error(cached)
-            with self._lock:
-                line = f"{self.display}/{e.path}: cannot be read: {msg}"
                 if line not in self.problems:
                     self.problems.append(line)
             raise OSError(errno.EIO, msg)
-        return cached[: limit + 1]
+        return data[: limit + 1]

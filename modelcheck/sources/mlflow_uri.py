@@ -1,0 +1,276 @@
+"""MLflow URIs (``models:/``, ``runs:/``, ``mlflow-artifacts:/``) resolved over REST.
+
+The tracking server (``MLFLOW_TRACKING_URI``; auth from ``MLFLOW_TRACKING_TOKEN`` or
+``MLFLOW_TRACKING_USERNAME``/``MLFLOW_TRACKING_PASSWORD``) is asked where the artifacts are;
+mlflow itself is never imported. A location that is a URL or local path is scanned like any
+other target; served artifacts (``mlflow-artifacts:``) are listed and read through the
+server's artifact proxy (:class:`ArtifactsFS` under a listing source).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import posixpath
+import ssl
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.parse import quote, urlencode, urlparse
+
+from modelcheck.settings import Settings
+from modelcheck.sources.fsspec_source import Listing
+from modelcheck.sources.remote import Job, TargetFailed, file_url_path, plan_fsspec, plan_local
+
+API = "/api/2.0/mlflow"
+ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts"
+MAX_LISTED = 100_000
+TIMEOUT = 30.0
+
+
+class Server:
+    """A tracking server reached with stdlib urllib (JSON REST and artifact downloads)."""
+
+    def __init__(self, base: str, env: dict[str, str] | None = None) -> None:
+        env = dict(os.environ) if env is None else env
+        self.base = base.rstrip("/")
+        self.headers = {"User-Agent": "modelcheck"}
+        if env.get("MLFLOW_TRACKING_TOKEN"):
+            self.headers["Authorization"] = f"Bearer {env['MLFLOW_TRACKING_TOKEN']}"
+        elif env.get("MLFLOW_TRACKING_USERNAME"):
+            pair = f"{env['MLFLOW_TRACKING_USERNAME']}:{env.get('MLFLOW_TRACKING_PASSWORD', '')}"
+            self.headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+        self.context = None
+        if env.get("MLFLOW_TRACKING_INSECURE_TLS", "").lower() == "true":
+            self.context = ssl._create_unverified_context()  # noqa: S323 - user asked for it
+
+    @classmethod
+    def from_env(cls) -> Server:
+        uri = os.environ.get("MLFLOW_TRACKING_URI", "")
+        if not uri.startswith(("http://", "https://")):
+            shown = f" (it is {uri!r})" if uri else ""
+            raise TargetFailed("MLflow URIs need MLFLOW_TRACKING_URI set to the tracking "
+                               f"server's http(s) URL{shown}")
+        return cls(uri)
+
+    def open(self, path: str, *, data: Any = None, headers: dict[str, str] | None = None):
+        body = None if data is None else json.dumps(data).encode()
+        hdrs = dict(self.headers, **(headers or {}))
+        if body is not None:
+            hdrs["Content-Type"] = "application/json"
+        req = urllib.request.Request(self.base + path, data=body, headers=hdrs)
+        try:
+            return urllib.request.urlopen(req, timeout=TIMEOUT, context=self.context)
+        except urllib.error.HTTPError as exc:
+            detail = _error_detail(exc)
+            if exc.code in (401, 403):
+                raise PermissionError(f"HTTP {exc.code} from {path}: {detail}") from exc
+            if exc.code == 404:
+                raise FileNotFoundError(f"HTTP 404 from {path}: {detail}") from exc
+            raise OSError(f"HTTP {exc.code} from {path}: {detail}") from exc
+        except urllib.error.URLError as exc:
+            raise OSError(f"cannot reach {self.base}: {exc.reason}") from exc
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        query = f"?{urlencode(params, doseq=True)}" if params else ""
+        with self.open(path + query) as resp:
+            return json.loads(resp.read() or b"{}")
+
+    def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        with self.open(path, data=body) as resp:
+            return json.loads(resp.read() or b"{}")
+
+
+def _error_detail(exc: urllib.error.HTTPError) -> str:
+    try:
+        doc = json.loads(exc.read(4096) or b"{}")
+        return f"{doc.get('error_code', '')}: {doc.get('message', '')}".strip(": ")
+    except (ValueError, OSError):
+        return exc.reason or ""
+
+
+# -- resolving URIs to artifact locations --------------------------------------------------------
+
+def resolve(uri: str, server: Server) -> str:
+    """The artifact location (URL, local path or ``mlflow-artifacts:`` URI) behind ``uri``."""
+    if uri.startswith("models:/"):
+        return _resolve_model(uri, server)
+    if uri.startswith("runs:/"):
+        return _resolve_run(uri, server)
+    return uri
+
+
+def _resolve_model(uri: str, server: Server) -> str:
+    parts = uri[len("models:/"):].strip("/").split("/")
+    if not parts[0] or len(parts) > 2:
+        raise TargetFailed("expected models:/<name>/<version|stage|latest>, models:/<name>@"
+                           "<alias> or models:/<model_id>")
+    if len(parts) == 1 and "@" in parts[0]:
+        name, alias = parts[0].rsplit("@", 1)
+        mv = server.get(f"{API}/registered-models/alias", {"name": name, "alias": alias})
+        version = str(mv["model_version"]["version"])
+    elif len(parts) == 1:  # models:/<model_id> (MLflow 3 logged model)
+        model = server.get(f"{API}/logged-models/{quote(parts[0], safe='')}")
+        return model["model"]["info"]["artifact_uri"]
+    else:
+        name, suffix = parts
+        if suffix.isdigit():
+            version = suffix
+        else:
+            stages = [] if suffix.lower() == "latest" else [suffix]
+            got = server.get(f"{API}/registered-models/get-latest-versions",
+                             {"name": name, "stages": stages})
+            versions = [int(v["version"]) for v in got.get("model_versions", [])]
+            if not versions:
+                raise TargetFailed(f"registered model {name!r} has no version"
+                                   + (f" in stage {suffix!r}" if stages else ""))
+            version = str(max(versions))
+    got = server.get(f"{API}/model-versions/get-download-uri",
+                     {"name": name, "version": version})
+    location = got.get("artifact_uri") or ""
+    if location.startswith("models:/"):  # a version that points at a logged model
+        return _resolve_model(location, server)
+    if not location:
+        raise TargetFailed(f"model version {name}/{version} has no artifact location")
+    return location
+
+
+def _resolve_run(uri: str, server: Server) -> str:
+    rest = uri[len("runs:/"):].strip("/")
+    run_id, _, path = rest.partition("/")
+    if not run_id:
+        raise TargetFailed("expected runs:/<run_id>/<path>")
+    info = server.get(f"{API}/runs/get", {"run_id": run_id})["run"]["info"]
+    if path:  # MLflow 3: runs:/<run>/<name> names the run's logged model called <name>
+        name, _, inner = path.partition("/")
+        model = _logged_model_of_run(server, info, name)
+        if model is not None:
+            return model.rstrip("/") + (f"/{inner}" if inner else "")
+    base = info["artifact_uri"].rstrip("/")
+    return f"{base}/{path}" if path else base
+
+
+def _logged_model_of_run(server: Server, info: dict[str, Any], name: str) -> str | None:
+    body: dict[str, Any] = {"experiment_ids": [info["experiment_id"]],
+                            "filter": f"name = '{name}'"}
+    try:
+        while True:
+            page = server.post(f"{API}/logged-models/search", body)
+            for m in page.get("models", []):
+                if m.get("info", {}).get("source_run_id") == info["run_id"]:
+                    return m["info"]["artifact_uri"]
+            if not page.get("next_page_token"):
+                return None
+            body["page_token"] = page["next_page_token"]
+    except FileNotFoundError:  # MLflow 2 servers have no logged models
+        return None
+
+
+# -- served artifacts (mlflow-artifacts:) --------------------------------------------------------
+
+def artifacts_server(uri: str, tracking: Server) -> tuple[Server, str]:
+    """The server and the artifact path of an ``mlflow-artifacts:`` URI."""
+    p = urlparse(uri)
+    if p.netloc:  # mlflow-artifacts://host:port/path names its own server
+        scheme = urlparse(tracking.base).scheme or "http"
+        server = Server(f"{scheme}://{p.netloc}")
+        server.headers, server.context = tracking.headers, tracking.context
+    else:
+        server = tracking
+    return server, p.path.strip("/")
+
+
+class ArtifactsFS:
+    """The few filesystem calls a listing source needs, over the artifact proxy."""
+
+    def __init__(self, server: Server, jobs: int = 8) -> None:
+        self.server = server
+        self.jobs = jobs
+
+    def _url(self, path: str) -> str:
+        return f"{ARTIFACTS}/{quote(path, safe='/')}"
+
+    def cat_file(self, path: str, start: int = 0, end: int | None = None) -> bytes:
+        headers = {"Range": f"bytes=0-{end - 1}"} if end is not None else None
+        with self.server.open(self._url(path), headers=headers) as resp:
+            return resp.read() if end is None else resp.read(end)
+
+    def cat(self, paths: list[str], on_error: str = "return") -> dict[str, Any]:
+        def one(p: str) -> bytes | BaseException:
+            try:
+                return self.cat_file(p)
+            except Exception as exc:  # noqa: BLE001 - returned like fsspec's on_error
+                return exc
+
+        with ThreadPoolExecutor(max_workers=min(self.jobs, len(paths))) as pool:
+            return dict(zip(paths, pool.map(one, paths), strict=True))
+
+    def find(self, root: str, detail: bool = True, withdirs: bool = False) -> dict[str, dict]:
+        """Recursive listing, one request per folder, folders listed concurrently."""
+        out: dict[str, dict] = {}
+        level = [root]
+        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            while level and len(out) < MAX_LISTED:
+                nxt: list[str] = []
+                for folder, files in zip(level, pool.map(self._ls, level), strict=True):
+                    for f in files:
+                        path = posixpath.join(folder, f["path"]) if folder else f["path"]
+                        if f.get("is_dir"):
+                            nxt.append(path)
+                        else:
+                            out[path] = {"name": path, "type": "file",
+                                         "size": int(f.get("file_size") or 0)}
+                level = nxt
+        return out
+
+    def _ls(self, folder: str) -> list[dict[str, Any]]:
+        got = self.server.get(ARTIFACTS, {"path": folder} if folder else None)
+        return got.get("files", [])
+
+
+def plan_served(uri: str, display: str, tracking: Server, settings: Settings) -> list[Job]:
+    server, root = artifacts_server(uri, tracking)
+    fs = ArtifactsFS(server, max(1, min(settings.jobs or 8, 16)))
+    try:
+        listing = Listing.of(fs, root, display)
+    except Exception as exc:  # noqa: BLE001 - denied, missing, unreachable
+        raise TargetFailed(f"cannot list the served artifacts at {uri}: {exc}") from exc
+    pkgs = listing.packages()
+    if not pkgs:
+        raise TargetFailed(f"no MLflow model package (no MLmodel file) at {uri}")
+
+    # ListingSource over ArtifactsFS: entry/walk from the listing, reads through the proxy
+    return [Job(listing.url + (f"/{p}" if p else ""), lambda p=p: listing.source(p))
+            for p in pkgs]
+
+
+def plan_mlflow(target: str, settings: Settings) -> list[Job]:
+    """Resolve an MLflow URI and plan the packages at its artifact location."""
+    if target.startswith("mlflow-artifacts:") and urlparse(target).netloc:
+        tracking = Server.from_env() if os.environ.get("MLFLOW_TRACKING_URI") else Server(
+            "http://" + urlparse(target).netloc)
+    else:
+        tracking = Server.from_env()
+    try:
+        location = resolve(target, tracking)
+    except TargetFailed:
+        raise
+    except (KeyError, TypeError, ValueError) as exc:
+        raise TargetFailed(f"unexpected answer from the tracking server: {exc!r}") from exc
+    except OSError as exc:
+        raise TargetFailed(f"cannot resolve through {tracking.base}: {exc}") from exc
+    if location.startswith("mlflow-artifacts:"):
+        return plan_served(location, target.rstrip("/"), tracking, settings)
+    if location.startswith("file:") or location.startswith("/"):
+        path = file_url_path(location) if location.startswith("file:") else location
+        if not os.path.exists(path):
+            raise TargetFailed(f"artifact location {location} is a path on the tracking "
+                               "server's machine, not reachable from here")
+        return plan_local(path, target)
+    if "://" in location:
+        jobs = plan_fsspec(location, settings)
+        base = location.rstrip("/")
+        return [Job(target.rstrip("/") + j.display[len(base):], j.make) for j in jobs]
+    raise TargetFailed(f"artifact location {location!r} is not a URL this tool can read")
