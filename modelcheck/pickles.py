@@ -1,0 +1,580 @@
+"""Static pickle scanner: walks opcodes over bytes, never unpickles.
+
+``scan_bytes(data)`` runs a small symbolic stack machine over the opcode stream (the opcode
+table comes from :mod:`pickletools`, which only parses) and returns every global the pickle
+would import (``GLOBAL``, ``STACK_GLOBAL`` with names built from strings or the memo, ``INST``,
+``OBJ``), every call made on a global with constant arguments (``REDUCE``, ``NEWOBJ``...), the
+qualified names of serialized functions/classes (cloudpickle, dill), and any structural problem
+(truncation, unknown opcode, stack misuse). Nested pickles (bytes that hold a pickle or a zip,
+pickles concatenated after ``STOP``, joblib inline arrays, compressed joblib files and zip
+checkpoints such as PyTorch's ``archive/data.pkl``) are scanned recursively, within limits.
+"""
+
+from __future__ import annotations
+
+import io
+import pickletools
+import time
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_OPCODES = 5_000_000
+MAX_STACK = 1_000_000
+MAX_NESTING = 4
+MAX_ZIP_MEMBER = 256 * 1024 * 1024
+MAX_DECOMPRESSED = 512 * 1024 * 1024
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+class _Mark:
+    __repr__ = lambda self: "MARK"  # noqa: E731
+
+
+MARK = _Mark()
+
+
+class Unknown:
+    """A value the scanner cannot know statically (result of a call, persistent id...)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "?"
+
+
+UNKNOWN = Unknown()
+
+
+@dataclass(frozen=True)
+class GlobalRef:
+    module: str
+    name: str
+    opcode: str
+    where: str = ""  # "" for the top-level pickle, else the nested location
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.module}.{self.name}"
+
+
+@dataclass
+class Obj:
+    """Result of calling ``func`` (a GlobalRef or unknown) with ``args``."""
+
+    func: Any
+    args: Any = None
+    state: Any = None
+
+
+@dataclass
+class Call:
+    ref: GlobalRef
+    args: tuple
+
+
+@dataclass
+class PickleScan:
+    globals: list[GlobalRef] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+    qualnames: list[str] = field(default_factory=list)  # serialized functions/classes
+    dynamic: list[str] = field(default_factory=list)  # STACK_GLOBAL operands not constant
+    problems: list[str] = field(default_factory=list)  # corrupt / truncated
+    limits: list[str] = field(default_factory=list)  # not fully scanned (caps, time)
+    protocols: set[int] = field(default_factory=set)
+    pickles: int = 0
+    is_pickle: bool = False
+
+    def add_global(self, ref: GlobalRef) -> None:
+        if ref not in self._seen:
+            self._seen.add(ref)
+            self.globals.append(ref)
+
+    def __post_init__(self) -> None:
+        self._seen: set[GlobalRef] = set()
+
+
+class _Stop(Exception):
+    pass
+
+
+def looks_like_pickle(head: bytes) -> bool:
+    """Protocol 2+ pickles start with PROTO; 0/1 are sniffed by a plausible first opcode."""
+    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+        return True
+    return head[:1] in (b"c", b"(", b"]", b"}", b"i") and b"\n" in head[:256] and (
+        head[:1] != b"c" or head.split(b"\n", 1)[0].replace(b".", b"").replace(b"_", b"")
+        .isalnum())
+
+
+def _decompress(data: bytes) -> tuple[bytes | None, str]:
+    """joblib compressed formats (zlib, gzip, bz2, xz/lzma), capped."""
+    import bz2
+    import lzma
+    import zlib
+
+    try:
+        if data[:2] == b"\x1f\x8b":
+            d: Any = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif data[:1] == b"\x78" and data[1:2] in (b"\x01", b"\x5e", b"\x9c", b"\xda"):
+            d = zlib.decompressobj()
+        elif data[:3] == b"BZh":
+            d = bz2.BZ2Decompressor()
+        elif data[:6] == b"\xfd7zXZ\x00" or data[:3] == b"\x5d\x00\x00":
+            d = lzma.LZMADecompressor()
+        else:
+            return None, ""
+        out = d.decompress(data, MAX_DECOMPRESSED)
+    except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as exc:
+        return None, f"compressed data is corrupt ({exc})"
+    if len(out) >= MAX_DECOMPRESSED:
+        return None, f"decompressed data exceeds {MAX_DECOMPRESSED} bytes: not scanned"
+    return out, ""
+
+
+def scan_bytes(data: bytes, *, deadline: float | None = None, where: str = "") -> PickleScan:
+    """Scan a file's bytes: a pickle, a compressed joblib pickle, or a zip of pickles."""
+    scan = PickleScan()
+    _scan_any(data, scan, where, 0, deadline)
+    return scan
+
+
+def _scan_any(data: bytes, scan: PickleScan, where: str, depth: int,
+              deadline: float | None) -> None:
+    if depth > MAX_NESTING:
+        scan.limits.append(f"{where or 'pickle'}: nesting deeper than {MAX_NESTING} levels "
+                           "not scanned")
+        return
+    if data[:4] == ZIP_MAGIC:
+        _scan_zip(data, scan, where, depth, deadline)
+        return
+    raw, problem = _decompress(data)
+    if problem:
+        scan.problems.append(f"{where + ': ' if where else ''}{problem}")
+        return
+    if raw is not None:
+        data = raw
+    if not data:
+        scan.problems.append(f"{where + ': ' if where else ''}empty file (0 bytes)")
+        return
+    _Machine(data, scan, where, depth, deadline).run()
+
+
+def _scan_zip(data: bytes, scan: PickleScan, where: str, depth: int,
+              deadline: float | None) -> None:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        scan.problems.append(f"{where + ': ' if where else ''}corrupt zip archive ({exc})")
+        return
+    total = 0
+    for info in infos:
+        if info.is_dir():
+            continue
+        name = f"{where}!{info.filename}" if where else info.filename
+        if info.filename.endswith((".pkl", ".pickle")) or _member_is_pickle(zf, info):
+            if info.file_size > MAX_ZIP_MEMBER or total + info.file_size > MAX_DECOMPRESSED:
+                scan.limits.append(f"{name}: {info.file_size} bytes, over the member cap: "
+                                   "not scanned")
+                continue
+            total += info.file_size
+            try:
+                member = zf.read(info)
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError,
+                    NotImplementedError, RuntimeError) as exc:
+                scan.problems.append(f"{name}: cannot be read from the zip ({exc})")
+                continue
+            _scan_any(member, scan, name, depth + 1, deadline)
+
+
+def _member_is_pickle(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    try:
+        with zf.open(info) as fh:
+            head = fh.read(2)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError,
+            RuntimeError):
+        return False
+    return len(head) == 2 and head[0] == 0x80 and 2 <= head[1] <= 5
+
+
+# -------------------------------------------------------------------------------------------
+_STR_OPS = {"STRING", "BINSTRING", "SHORT_BINSTRING", "UNICODE", "BINUNICODE",
+            "SHORT_BINUNICODE", "BINUNICODE8"}
+_BYTES_OPS = {"BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "BYTEARRAY8"}
+_CONST_OPS = {"INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4", "FLOAT",
+              "BINFLOAT"}
+NESTED_LOADERS = {("torch.storage", "_load_from_bytes"), ("pickle", "loads"),
+                  ("_pickle", "loads"), ("dill", "loads"), ("dill._dill", "loads"),
+                  ("cloudpickle", "loads"), ("joblib", "load")}
+CODE_REBUILDERS = {"_make_function", "_make_skel_func", "_make_skeleton_class",
+                   "_make_skeleton_enum", "_create_function", "_create_code", "_create_type",
+                   "_load_type", "_builtin_type", "_fill_function", "_function_setstate",
+                   "_class_setstate", "_rehydrate_skeleton_class"}
+
+
+class _Machine:
+    def __init__(self, data: bytes, scan: PickleScan, where: str, depth: int,
+                 deadline: float | None) -> None:
+        self.data = data
+        self.scan = scan
+        self.where = where
+        self.depth = depth
+        self.deadline = deadline
+        self.f = io.BytesIO(data)
+        self.stack: list[Any] = []
+        self.marks: list[int] = []
+        self.memo: dict[int, Any] = {}
+        self.proto = 0
+        self.count = 0
+
+    def label(self) -> str:
+        return self.where or "pickle"
+
+    def run(self) -> None:
+        first = True
+        while True:
+            start = self.f.tell()
+            if start >= len(self.data):
+                return
+            if not first and not looks_like_pickle(self.data[start:start + 256]):
+                return  # trailing non-pickle data is ignored by pickle.load
+            self.stack, self.marks, self.memo, self.proto = [], [], {}, 0
+            try:
+                self._one()
+            except _Stop:
+                self.scan.pickles += 1
+                self.scan.is_pickle = True
+                first = False
+                continue
+            except _Limit as exc:
+                self.scan.limits.append(f"{self.label()}: {exc}")
+                return
+            except (ValueError, EOFError, IndexError, KeyError, TypeError, OverflowError,
+                    UnicodeDecodeError, MemoryError) as exc:
+                if first:
+                    self.scan.problems.append(
+                        f"{self.label()}: not a valid pickle at byte {self.f.tell()}: "
+                        f"{_short(exc)}")
+                # a broken pickle after a complete one is data a loader never reads as pickle
+                return
+
+    def _one(self) -> None:
+        read = self.f.read
+        code2op = pickletools.code2op
+        while True:
+            c = read(1)
+            if not c:
+                raise EOFError("truncated: no STOP opcode")
+            op = code2op.get(c.decode("latin-1"))
+            if op is None:
+                raise ValueError(f"unknown opcode {c!r}")
+            self.count += 1
+            if self.count > MAX_OPCODES:
+                raise _Limit(f"more than {MAX_OPCODES} opcodes: rest not scanned")
+            if self.deadline is not None and self.count % 4096 == 0 \
+                    and time.monotonic() > self.deadline:
+                raise _Limit("time budget exhausted: rest not scanned")
+            name = op.name
+            if name in ("GLOBAL", "INST"):
+                arg = (self._line(), self._line())
+            else:
+                arg = op.arg.reader(self.f) if op.arg is not None else None
+            self._step(name, arg)
+            if len(self.stack) > MAX_STACK:
+                raise _Limit("stack grows past the cap: rest not scanned")
+
+    def _line(self) -> str:
+        raw = self.f.readline()
+        if not raw.endswith(b"\n"):
+            raise EOFError("truncated GLOBAL/INST operand")
+        return raw[:-1].decode("utf-8")
+
+    # -- stack helpers ----------------------------------------------------------------------
+    def pop(self) -> Any:
+        if not self.stack or (self.marks and len(self.stack) <= self.marks[-1]):
+            raise IndexError("stack underflow")
+        return self.stack.pop()
+
+    def pop_mark(self) -> list[Any]:
+        if not self.marks:
+            raise IndexError("no MARK on the stack")
+        at = self.marks.pop()
+        items = self.stack[at:]
+        del self.stack[at:]
+        return items
+
+    def top(self) -> Any:
+        if not self.stack:
+            raise IndexError("stack underflow")
+        return self.stack[-1]
+
+    def _global(self, module: Any, name: Any, opcode: str) -> Any:
+        if not isinstance(module, str) or not isinstance(name, str):
+            desc = f"{_desc(module)}.{_desc(name)}"
+            self.scan.dynamic.append(f"{self.label()}: {opcode} with computed operands {desc}")
+            return UNKNOWN
+        module, name = _compat(module, name, self.proto)
+        ref = GlobalRef(module, name, opcode, self.where)
+        self.scan.add_global(ref)
+        return ref
+
+    def _call(self, func: Any, args: Any) -> Any:
+        if isinstance(func, GlobalRef):
+            targs = tuple(args) if isinstance(args, (tuple, list)) else (args,)
+            self.scan.calls.append(Call(func, targs))
+            if (func.module, func.name) in NESTED_LOADERS or func.name == "_load_from_bytes":
+                for a in targs:
+                    if isinstance(a, (bytes, bytearray)):
+                        _scan_any(bytes(a), self.scan, f"{self.label()}@{func.qualname}",
+                                  self.depth + 1, self.deadline)
+            if func.name in ("_make_skeleton_class", "_make_skeleton_enum") and len(targs) > 1 \
+                    and isinstance(targs[1], str):
+                self.scan.qualnames.append(targs[1])
+        return Obj(func, args)
+
+    def _bytes(self, value: bytes) -> None:
+        if len(value) >= 8 and (value[:4] == ZIP_MAGIC or (value[0] == 0x80
+                                                            and 2 <= value[1] <= 5)):
+            _scan_any(value, self.scan, f"{self.label()}#bytes@{self.f.tell() - len(value)}",
+                      self.depth + 1, self.deadline)
+
+    # -- opcodes ----------------------------------------------------------------------------
+    def _step(self, name: str, arg: Any) -> None:  # noqa: C901 - one branch per opcode family
+        st = self.stack
+        if name in _STR_OPS or name in _CONST_OPS:
+            st.append(arg)
+        elif name in _BYTES_OPS:
+            st.append(arg)
+            self._bytes(arg)
+        elif name == "PROTO":
+            self.proto = arg
+            self.scan.protocols.add(arg)
+        elif name == "FRAME":
+            pass
+        elif name == "STOP":
+            raise _Stop
+        elif name == "MARK":
+            self.marks.append(len(st))
+        elif name == "POP":
+            if self.marks and len(st) == self.marks[-1]:
+                self.marks.pop()  # POP of a MARK
+            else:
+                self.pop()
+        elif name == "POP_MARK":
+            self.pop_mark()
+        elif name == "DUP":
+            st.append(self.top())
+        elif name in ("NONE", "NEWTRUE", "NEWFALSE"):
+            st.append({"NONE": None, "NEWTRUE": True, "NEWFALSE": False}[name])
+        elif name in ("EMPTY_LIST",):
+            st.append([])
+        elif name in ("EMPTY_DICT",):
+            st.append({})
+        elif name == "EMPTY_TUPLE":
+            st.append(())
+        elif name == "EMPTY_SET":
+            st.append(_Set())
+        elif name == "TUPLE":
+            st.append(tuple(self.pop_mark()))
+        elif name in ("TUPLE1", "TUPLE2", "TUPLE3"):
+            n = int(name[-1])
+            items = [self.pop() for _ in range(n)][::-1]
+            st.append(tuple(items))
+        elif name == "LIST":
+            st.append(list(self.pop_mark()))
+        elif name == "DICT":
+            items = self.pop_mark()
+            st.append(_pairs({}, items))
+        elif name == "FROZENSET":
+            st.append(_Set(self.pop_mark()))
+        elif name == "APPEND":
+            v = self.pop()
+            _append(self.top(), [v])
+        elif name == "APPENDS":
+            items = self.pop_mark()
+            _append(self.top(), items)
+        elif name == "SETITEM":
+            v = self.pop()
+            k = self.pop()
+            self._setitems(self.top(), [k, v])
+        elif name == "SETITEMS":
+            items = self.pop_mark()
+            self._setitems(self.top(), items)
+        elif name == "ADDITEMS":
+            items = self.pop_mark()
+            if isinstance(self.top(), _Set):
+                self.top().items.extend(items)
+        elif name == "GLOBAL":
+            st.append(self._global(arg[0], arg[1], "GLOBAL"))
+        elif name == "STACK_GLOBAL":
+            nm = self.pop()
+            mod = self.pop()
+            st.append(self._global(mod, nm, "STACK_GLOBAL"))
+        elif name == "INST":
+            args = self.pop_mark()
+            ref = self._global(arg[0], arg[1], "INST")
+            st.append(self._call(ref, tuple(args)))
+        elif name == "OBJ":
+            items = self.pop_mark()
+            if not items:
+                raise IndexError("OBJ without a class")
+            st.append(self._call(items[0], tuple(items[1:])))
+        elif name == "REDUCE":
+            args = self.pop()
+            func = self.pop()
+            st.append(self._call(func, args))
+        elif name == "NEWOBJ":
+            args = self.pop()
+            cls = self.pop()
+            st.append(self._call(cls, args))
+        elif name == "NEWOBJ_EX":
+            self.pop()
+            args = self.pop()
+            cls = self.pop()
+            st.append(self._call(cls, args))
+        elif name == "BUILD":
+            state = self.pop()
+            obj = self.top()
+            self._build(obj, state)
+        elif name in ("PUT", "BINPUT", "LONG_BINPUT"):
+            self.memo[int(arg)] = self.top()
+        elif name == "MEMOIZE":
+            self.memo[len(self.memo)] = self.top()
+        elif name in ("GET", "BINGET", "LONG_BINGET"):
+            key = int(arg)
+            if key not in self.memo:
+                raise KeyError(f"memo key {key} read before it was written")
+            st.append(self.memo[key])
+        elif name == "PERSID":
+            st.append(UNKNOWN)
+        elif name == "BINPERSID":
+            self.pop()
+            st.append(UNKNOWN)
+        elif name in ("EXT1", "EXT2", "EXT4"):
+            self.scan.dynamic.append(f"{self.label()}: {name} extension code {arg}")
+            st.append(UNKNOWN)
+        elif name == "NEXT_BUFFER":
+            st.append(UNKNOWN)
+        elif name == "READONLY_BUFFER":
+            pass
+        else:
+            raise ValueError(f"unsupported opcode {name}")
+
+    def _setitems(self, target: Any, items: list[Any]) -> None:
+        if len(items) % 2:
+            raise IndexError("odd number of items for SETITEMS")
+        if isinstance(target, dict):
+            _pairs(target, items)
+        for k, v in zip(items[::2], items[1::2], strict=True):
+            if k == "__qualname__" and isinstance(v, str):
+                self.scan.qualnames.append(v)
+
+    def _build(self, obj: Any, state: Any) -> None:
+        if isinstance(state, tuple) and len(state) == 2 and isinstance(state[0], dict):
+            q = state[0].get("__qualname__")
+            if isinstance(q, str):
+                self.scan.qualnames.append(q)
+        if isinstance(obj, Obj):
+            obj.state = state
+            func = obj.func
+            if isinstance(func, GlobalRef) and func.name == "NumpyArrayWrapper" \
+                    and func.module.startswith("joblib"):
+                self._skip_joblib_array(state)
+
+    def _skip_joblib_array(self, state: Any) -> None:
+        """joblib writes raw array bytes (or a nested pickle) right after the wrapper BUILD."""
+        if not isinstance(state, dict):
+            raise _Limit("joblib array wrapper with unknown layout: rest not scanned")
+        dtype = state.get("dtype")
+        shape = state.get("shape")
+        code = dtype.args[0] if isinstance(dtype, Obj) and isinstance(dtype.args, tuple) \
+            and dtype.args and isinstance(dtype.args[0], str) else None
+        if code is None or not isinstance(shape, tuple):
+            raise _Limit("joblib array wrapper with unknown dtype: rest not scanned")
+        if code.lstrip("<>|=")[:1] == "O":
+            # object arrays are a complete pickle of their own, read by pickle.load
+            sub = _Machine(self.data, self.scan, f"{self.label()}#joblib-array",
+                           self.depth + 1, self.deadline)
+            sub.f.seek(self.f.tell())
+            sub.count = self.count
+            try:
+                sub._one()
+            except _Stop:
+                self.f.seek(sub.f.tell())
+                return
+            raise ValueError("joblib object array is not a complete pickle")
+        itemsize = _itemsize(code)
+        n = 1
+        for dim in shape:
+            if not isinstance(dim, int) or dim < 0:
+                raise _Limit("joblib array with unknown shape: rest not scanned")
+            n *= dim
+        if "numpy_array_alignment_bytes" in state:
+            pad = self.f.read(1)
+            if not pad:
+                raise EOFError("truncated joblib array padding")
+            self.f.read(pad[0])
+        pos = self.f.tell() + n * itemsize
+        if pos > len(self.data):
+            raise EOFError("truncated joblib array data")
+        self.f.seek(pos)
+
+
+class _Limit(Exception):
+    pass
+
+
+class _Set:
+    def __init__(self, items: list[Any] | None = None) -> None:
+        self.items = list(items or [])
+
+
+def _itemsize(code: str) -> int:
+    body = code.lstrip("<>|=")
+    kind, digits = body[:1], body[1:]
+    if kind in "?bB" and not digits:
+        return 1
+    if not digits.isdigit():
+        raise _Limit(f"joblib array dtype {code!r} not understood: rest not scanned")
+    size = int(digits)
+    return size * 4 if kind == "U" else size
+
+
+def _append(target: Any, items: list[Any]) -> None:
+    if isinstance(target, list):
+        target.extend(items)
+
+
+def _pairs(target: dict, items: list[Any]) -> dict:
+    for k, v in zip(items[::2], items[1::2], strict=False):
+        try:
+            target[k] = v
+        except TypeError:
+            pass  # unhashable symbolic key
+    return target
+
+
+def _compat(module: str, name: str, proto: int) -> tuple[str, str]:
+    """Python 2 names mapped the way ``Unpickler(fix_imports=True)`` maps them."""
+    if proto < 3:
+        import _compat_pickle
+
+        if (module, name) in _compat_pickle.NAME_MAPPING:
+            return _compat_pickle.NAME_MAPPING[(module, name)]
+        if module in _compat_pickle.IMPORT_MAPPING:
+            return _compat_pickle.IMPORT_MAPPING[module], name
+    return module, name
+
+
+def _desc(v: Any) -> str:
+    if isinstance(v, str):
+        return v
+    if isinstance(v, Obj) and isinstance(v.func, GlobalRef):
+        return f"<result of {v.func.qualname}>"
+    return f"<{type(v).__name__}>"
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) < 160 else text[:157] + "..."

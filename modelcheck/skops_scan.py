@@ -1,0 +1,79 @@
+"""Read a ``.skops`` file's ``schema.json`` statically: the types and functions it builds.
+
+A skops file is a zip holding ``schema.json`` (a tree of nodes, each naming ``__module__`` and
+``__class__``; function nodes name ``module_path``/``function``; type nodes name the type in
+``content``) plus ``.npy`` array files. Nothing is imported or loaded here.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_SCHEMA_BYTES = 64 * 1024 * 1024
+MAX_NODES = 2_000_000
+DEFAULT_TRUSTED_TOPS = ("builtins", "numpy", "scipy", "sklearn")
+
+
+@dataclass
+class SkopsScan:
+    types: list[str] = field(default_factory=list)  # "module.name", first-seen order
+    problem: str | None = None
+    protocol: Any = None
+
+
+def scan_skops(data: bytes) -> SkopsScan:
+    out = SkopsScan()
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        info = zf.getinfo("schema.json")
+    except KeyError:
+        out.problem = "the zip has no schema.json, so skops cannot load it"
+        return out
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        out.problem = f"not a valid skops zip ({exc})"
+        return out
+    if info.file_size > MAX_SCHEMA_BYTES:
+        out.problem = f"schema.json is {info.file_size} bytes, over the scan cap"
+        return out
+    try:
+        schema = json.loads(zf.read(info).decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, zipfile.BadZipFile, OSError, EOFError,
+            NotImplementedError, RuntimeError, RecursionError) as exc:
+        out.problem = f"schema.json is not valid JSON ({str(exc)[:120]})"
+        return out
+    if not isinstance(schema, dict):
+        out.problem = "schema.json is not a JSON object"
+        return out
+    out.protocol = schema.get("protocol")
+    seen: dict[str, None] = {}
+    stack: list[Any] = [schema]
+    count = 0
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            out.problem = f"schema.json has more than {MAX_NODES} nodes: rest not scanned"
+            break
+        if isinstance(node, list):
+            stack.extend(reversed(node))
+            continue
+        if not isinstance(node, dict):
+            continue
+        mod, cls = node.get("__module__"), node.get("__class__")
+        if isinstance(mod, str) and isinstance(cls, str):
+            seen.setdefault(f"{mod}.{cls}")
+        mp, fn = node.get("module_path"), node.get("function")
+        if isinstance(mp, str) and isinstance(fn, str):
+            seen.setdefault(f"{mp}.{fn}")
+        stack.extend(reversed(list(node.values())))
+    out.types = list(seen)
+    return out
+
+
+def default_trusted(qualname: str) -> bool:
+    """Approximation of skops' default trust: builtins, numpy, scipy and sklearn types."""
+    return qualname.split(".", 1)[0] in DEFAULT_TRUSTED_TOPS
