@@ -38,7 +38,7 @@ _FLEXIBLE = set("SUVa")
 def check_dtype(text: str) -> tuple[str, str | None]:
     """Classify a dtype string: ("ok"|"numpy1"|"sized"|"unknown", explanation or None).
 
-    "sized" is a string dtype numpy accepts but MLflow rejects (``U10``, ``<S5``, ``c``);
+    "sized" is a string dtype numpy accepts but MLflow rejects (``U10``, ``<S5``, ``a5``);
     "numpy1" a name that only numpy < 2 accepts.
     """
     if text in NAMES:
@@ -51,8 +51,8 @@ def check_dtype(text: str) -> tuple[str, str | None]:
     if not m:
         return "unknown", None
     order, code, size = m.groups()
-    if code == "a" and order:
-        return ("ok", None) if size else ("unknown", None)
+    if code == "a" and order and not size:
+        return "unknown", None
     if code == "u" and not size:
         return "unknown", None
     if size:
@@ -64,8 +64,6 @@ def check_dtype(text: str) -> tuple[str, str | None]:
         if code == "c" or code in _SIZES:
             return ("ok", None) if size in _SIZES.get(code, set()) else ("unknown", None)
         return "unknown", None
-    if code == "c":
-        return "sized", f'"{text}" is the 1-byte string dtype S1; use "bytes"'
     if code == "u":
         return "unknown", None
     return "ok", None

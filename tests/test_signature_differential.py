@@ -1,0 +1,57 @@
+"""Our signature verdicts agree with real MLflow's (recorded by tests/gen_signature_cases.py).
+
+A case MLflow rejects must get an error from us; a case MLflow accepts must get none, except
+where we are stricter on purpose (duplicate names, nonsense tensor dims, legacy ``optional``
+which MLflow >= 2.18 rejects although the recording MLflow may still accept it).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+
+from modelcheck.numpy_dtypes import check_dtype
+from modelcheck.registry import all_rules
+from modelcheck.signature_checks import datetime_problem
+from modelcheck.signature_parse import parse
+
+DATA = json.loads((Path(__file__).parent / "data" / "signature_cases.json").read_text())
+READER = Version(DATA["mlflow"])
+# deliberately stricter than MLflow (it loads these; they break later or mean trouble)
+STRICTER = ("duplicate name", "not integers >= -1", "shape must be a JSON list",
+            "legacy key \"optional\"")
+
+
+def _errors(sig: dict) -> list[str]:
+    rules = all_rules()
+    out = []
+    for p in parse(sig, READER).problems:
+        level = p.level or str(rules[p.code].meta.level)
+        if level == "error" or p.code == "MC313":  # too new for this reader: it cannot load it
+            out.append(p.message)
+    return out
+
+
+@pytest.mark.parametrize("case", DATA["signatures"],
+                         ids=[str(i) for i in range(len(DATA["signatures"]))])
+def test_signature_verdict_matches_mlflow(case) -> None:
+    errors = _errors(case["sig"])
+    if not case["ok"]:
+        assert errors, f"MLflow {DATA['mlflow']} rejects this ({case['error']}), we do not"
+    else:
+        real = [m for m in errors if not any(s in m for s in STRICTER)]
+        assert not real, f"MLflow {DATA['mlflow']} loads this, we report {real}"
+
+
+def test_dtype_verdicts_match_numpy() -> None:
+    wrong = {d: ok for d, ok in DATA["dtypes"].items() if (check_dtype(d)[0] == "ok") != ok}
+    assert not wrong, f"numpy {DATA['numpy']} disagrees on {wrong}"
+
+
+def test_datetime_verdicts_match_numpy() -> None:
+    wrong = {s: ok for s, ok in DATA["datetimes"].items()
+             if (datetime_problem(s) is None) != ok}
+    assert not wrong, f"numpy {DATA['numpy']} disagrees on {wrong}"
