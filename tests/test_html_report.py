@@ -99,7 +99,8 @@ def test_cli_html_on_hostile_package_name(tmp_path):
     (tmp_path / "tree" / "ok" / "MLModel").rename(tmp_path / "tree" / "ok" / "MLmodel")
     _broken_copy(tmp_path / "tree" / IMG)
     out = tmp_path / "report.html"
-    r = subprocess.run([sys.executable, "-m", "modelcheck", "check", "tree", "-f", "html",
+    r = subprocess.run([sys.executable, "-m", "modelcheck", "check", "tree", "--select", "MC101",
+                        "-f", "html",
                         "-o", str(out)], cwd=tmp_path, capture_output=True, text=True)
     assert r.returncode == 1, r.stderr
     page = out.read_text()

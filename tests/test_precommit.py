@@ -39,7 +39,8 @@ def _project(tmp: Path) -> Path:
     (proj / "requirements.txt").write_text("mlflow==2.5.0\n")  # the project's, no package
     (proj / "app" / "code").mkdir(parents=True)
     (proj / "app" / "code" / "main.py").write_text("print('app')\n")
-    (proj / "modelcheck.toml").write_text('exclude = ["legacy"]\n')
+    # only MC101 (the defect made here): the test is about the hook's plumbing, not the rules
+    (proj / "modelcheck.toml").write_text('select = ["MC101"]\nexclude = ["legacy"]\n')
     return proj
 
 
