@@ -1,0 +1,377 @@
+"""Value-level building blocks of MLflow's schema enforcement, re-implemented statically.
+
+A column of JSON values is classified the way ``pandas.DataFrame`` would type it (``int64``,
+``float64``, ``bool``, ``str``, ``object``...), then cast to the signature type as
+``cast_df_types_according_to_schema`` does and checked like ``_enforce_mlflow_datatype``.
+Every function returns ``(error, lossy)``: an error message when MLflow raises, otherwise a
+message when a value the model receives differs from the value in the example (or None).
+
+``v3`` selects MLflow 3.x semantics (pandas 3: ``pd.to_datetime`` for datetime columns, nulls
+kept in boolean columns); ``v3=False`` follows MLflow 2.x (``astype`` for every scalar column).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import re
+import struct
+from collections.abc import Sequence
+from typing import Any
+
+Verdict = tuple[str | None, str | None]
+OK: Verdict = (None, None)
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+FLOAT32_MAX = 3.4028234663852886e38
+
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:([T ])(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?)?$")
+_INT_STR = re.compile(r"^\s*[+-]?\d+\s*$")
+
+
+def is_missing(v: Any) -> bool:
+    return v is None or (type(v) is float and v != v)
+
+
+def short(v: Any) -> str:
+    r = repr(v)
+    return r if len(r) <= 40 else r[:37] + "..."
+
+
+def kind_of(values: Sequence[Any]) -> str:
+    """The dtype pandas gives a DataFrame column built from these JSON values."""
+    types = set(map(type, values))
+    has_none = type(None) in types
+    types.discard(type(None))
+    if not types:
+        return "none"  # object column of None
+    if types == {bool}:
+        return "object" if has_none else "bool"
+    if types <= {int, float}:
+        if int in types and float not in types and not has_none:
+            lo, hi = min(values), max(values)
+            if lo >= INT64_MIN and hi <= INT64_MAX:
+                return "int64"
+            return "uint64" if lo >= 0 and hi < 2**64 else "object"
+        return "float64"
+    if types == {str}:
+        return "str"
+    if types == {str, float} and all(is_missing(v) for v in values if type(v) is float):
+        return "str"  # strings with NaN: str (pandas 3) / object of str (pandas 2)
+    return "object"
+
+
+# ---- scalar column casts (cast_df_types_according_to_schema), one column at a time ---------
+
+def _first_bad(values: Sequence[Any], pred) -> Any:
+    for v in values:
+        if pred(v):
+            return v
+    return None
+
+
+def _f32(v: float) -> float:
+    try:
+        return struct.unpack("f", struct.pack("f", v))[0]
+    except OverflowError:
+        return math.inf if v > 0 else -math.inf
+
+
+def cast_boolean(values: Sequence[Any], kind: str, v3: bool) -> Verdict:
+    if kind == "bool":
+        return OK
+    if v3:
+        bad = _first_bad(values, lambda v: not is_missing(v) and type(v) is not bool)
+        return (None, f"value {short(bad)} becomes {bool(bad)} (truthiness)") \
+            if bad is not None else OK
+    bad = _first_bad(values, lambda v: type(v) is not bool)
+    if bad is None and any(v is None for v in values):
+        return None, "null becomes False"
+    if bad is None:
+        return OK
+    return None, f"value {short(bad)} becomes {bool(bad) if bad == bad else True} (truthiness)"
+
+
+def _int_value(v: Any) -> tuple[str | None, int | None, str | None]:
+    """One element of an object column cast with ``astype(int)``: (error, int value, lossy)."""
+    t = type(v)
+    if t is bool:
+        return None, int(v), f"boolean {v} becomes {int(v)}"
+    if t is int:
+        return None, v, None
+    if t is float:
+        if v != v or v in (math.inf, -math.inf):
+            return f"{short(v)} cannot be an integer (missing or infinite)", None, None
+        i = int(v)
+        return None, i, (f"{short(v)} is truncated to {i}" if i != v else None)
+    if t is str:
+        if _INT_STR.match(v):
+            return None, int(v), f"string {short(v)} becomes the number {int(v)}"
+        return f"string {short(v)} is not an integer", None, None
+    if v is None:
+        return "null in a column that cannot hold missing values", None, None
+    return f"{type(v).__name__} value {short(v)} is not an integer", None, None
+
+
+def cast_int(values: Sequence[Any], kind: str, bits: int) -> Verdict:
+    lo, hi = (INT32_MIN, INT32_MAX) if bits == 32 else (INT64_MIN, INT64_MAX)
+    lossy = None
+    if kind == "int64":
+        if bits == 64:
+            return OK
+        bad = _first_bad(values, lambda v: v < lo or v > hi)
+        return (None, f"{bad} overflows int32") if bad is not None else OK
+    if kind == "none":
+        return "null in a column that cannot hold missing values (use double)", None
+    if kind == "float64":
+        bad = _first_bad(values, lambda v: v is None or v != v or v in (math.inf, -math.inf))
+        if bad is not None or any(v is None for v in values):
+            return ("null/NaN in an integer column: MLflow cannot convert it "
+                    "(declare the column double)"), None
+        bad = _first_bad(values, lambda v: int(v) != v)
+        if bad is not None:
+            lossy = f"{short(bad)} is truncated to {int(bad)}"
+        ints = [int(v) for v in values]
+    else:
+        ints = []
+        for v in values:
+            err, i, loss = _int_value(v)
+            if err:
+                return err, None
+            lossy = lossy or loss
+            ints.append(i)
+    bad = _first_bad(ints, lambda v: v < lo or v > hi)
+    if bad is not None:
+        lossy = lossy or f"{bad} overflows int{bits}"
+    return None, lossy
+
+
+def cast_float(values: Sequence[Any], kind: str, bits: int) -> Verdict:
+    def changed(v: float | int) -> bool:
+        if type(v) is int:
+            try:
+                f = float(v)
+            except OverflowError:
+                return True
+            return (_f32(f) if bits == 32 else f) != v
+        return bits == 32 and v == v and abs(v) > FLOAT32_MAX and abs(v) != math.inf
+
+    if kind in ("float64", "int64", "uint64"):
+        bad = _first_bad(values, lambda v: v is not None and changed(v))
+        return (None, f"{short(bad)} is not representable as float{bits}") \
+            if bad is not None else OK
+    if kind in ("none",):
+        return OK
+    lossy = None
+    for v in values:
+        t = type(v)
+        if v is None or t is float or t is int:
+            if v is not None and changed(v):
+                lossy = lossy or f"{short(v)} is not representable as float{bits}"
+            continue
+        if t is bool:
+            lossy = lossy or f"boolean {v} becomes {float(v)}"
+            continue
+        if t is str:
+            try:
+                f = float(v)
+            except ValueError:
+                return f"string {short(v)} is not a number", None
+            lossy = lossy or f"string {short(v)} becomes the number {f}"
+            continue
+        return f"{t.__name__} value {short(v)} is not a number", None
+    return None, lossy
+
+
+def cast_string(values: Sequence[Any], kind: str) -> Verdict:
+    return OK  # astype(object) keeps every value as it is
+
+
+def b64_ok(v: str) -> bool:
+    try:
+        base64.decodebytes(v.encode("utf8"))
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        return False
+    return True
+
+
+def cast_binary(values: Sequence[Any], kind: str) -> Verdict:
+    for v in values:
+        if type(v) is not str:
+            what = "null" if is_missing(v) else f"{type(v).__name__} value {short(v)}"
+            return f"{what} in a binary column: binary values must be base64 strings", None
+        if not b64_ok(v):
+            return f"{short(v)} is not valid base64", None
+    return OK
+
+
+def iso_shape(v: str) -> tuple[Any, ...] | None:
+    """The ISO-8601 'format' pandas would infer for ``v`` (None when not a valid ISO datetime)."""
+    m = _ISO.match(v)
+    if not m:
+        return None
+    y, mo, d = int(m[1]), int(m[2]), int(m[3])
+    if not (1 <= mo <= 12 and 1 <= d <= _days(y, mo)):
+        return None
+    if m[4] and (int(m[5]) > 23 or int(m[6]) > 59 or (m[7] and int(m[7]) > 59)):
+        return None
+    return (m[4], m[7] is not None, m[8] is not None)
+
+
+def _days(y: int, m: int) -> int:
+    if m == 2:
+        return 29 if (y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)) else 28
+    return 30 if m in (4, 6, 9, 11) else 31
+
+
+def cast_datetime(values: Sequence[Any], kind: str, v3: bool) -> Verdict:
+    if kind == "none":
+        return OK
+    if kind in ("int64", "float64", "uint64"):
+        bad = _first_bad(values, lambda v: not is_missing(v))
+        return (None, f"number {short(bad)} is read as nanoseconds since the epoch") \
+            if bad is not None else OK
+    if kind == "bool":
+        if v3:
+            return f"boolean {values[0]} is not a datetime", None
+        return None, "booleans are read as nanoseconds since the epoch"
+    if kind == "str":
+        first = None
+        for v in values:
+            if is_missing(v):
+                continue
+            shape = iso_shape(v)
+            if shape is None:
+                return f"string {short(v)} is not an ISO-8601 datetime", None
+            if v3:
+                if first is None:
+                    first = (shape, v)
+                elif shape != first[0]:
+                    return (f"{short(v)} does not have the format of the first value "
+                            f"{short(first[1])} (pandas infers one format per column)"), None
+        return OK
+    bad = _first_bad(values, lambda v: not is_missing(v))
+    return f"{type(bad).__name__} value {short(bad)} is not a datetime", None
+
+
+def cast_scalar(values: Sequence[Any], t: str, v3: bool, kind: str | None = None) -> Verdict:
+    kind = kind or kind_of(values)
+    if t == "boolean":
+        return cast_boolean(values, kind, v3)
+    if t in ("integer", "long"):
+        return cast_int(values, kind, 32 if t == "integer" else 64)
+    if t in ("float", "double"):
+        return cast_float(values, kind, 32 if t == "float" else 64)
+    if t == "string":
+        return cast_string(values, kind)
+    if t == "binary":
+        return cast_binary(values, kind)
+    if t == "datetime":
+        return cast_datetime(values, kind, v3)
+    return OK
+
+
+# ---- strict in-process checks (_enforce_mlflow_datatype on a pd.Series) --------------------
+
+def strict_series(values: Sequence[Any], t: str, v3: bool, to_numpy: bool = True) -> Verdict:
+    """``_enforce_mlflow_datatype(pd.Series(values), t)`` then ``to_numpy(t)`` (array items)."""
+    kind = kind_of(values)
+    if kind == "str" and any(is_missing(v) for v in values) and not v3:
+        kind = "object"
+    if t == "string":
+        if kind in ("str", "object", "none"):
+            bad = _first_bad(values, lambda v: type(v) is not str) if to_numpy else None
+            return (None, f"{short(bad)} becomes the string {str(bad)!r}") \
+                if bad is not None else OK
+        return f"{kind} values are not strings", None
+    if t == "binary":
+        return OK if kind in ("str", "object", "none") else (f"{kind} values are not binary",
+                                                             None)
+    if t == "boolean":
+        if kind == "bool":
+            return OK
+        if kind in ("object", "none") or (kind == "str" and not v3):
+            if to_numpy:
+                bad = _first_bad(values, lambda v: type(v) is not bool)
+                if bad is not None:
+                    return None, f"{short(bad)} becomes {bool(bad) if bad is not None else False}"
+            return OK
+        return f"{kind} values are not booleans", None
+    if t == "long":
+        return OK if kind == "int64" else (f"{kind} values are not long", None)
+    if t == "double":
+        if kind == "float64":
+            return OK
+        if kind == "int64" and all(v in (0, 1) for v in values):
+            return OK
+        return f"{kind} values cannot be safely converted to double", None
+    if t == "float":
+        if kind == "int64" and all(v in (0, 1) for v in values):
+            return OK
+        return f"{kind} values cannot be safely converted to float", None
+    if t == "datetime":
+        if not v3 and kind in ("str", "object"):
+            bad = _first_bad(values, lambda v: not (type(v) is str and iso_shape(v)))
+            return OK if bad is None else (f"{short(bad)} is not a datetime", None)
+        return f"{kind} values are not datetimes", None
+    return f"{kind} values are not {t}", None
+
+
+def strict_scalar(v: Any, t: str, required: bool, v3: bool) -> Verdict:
+    """``_enforce_datatype``: one scalar value (object property, map value, nested item)."""
+    if not required and (v is None or (v3 and is_missing(v))):
+        return OK
+    if v is None or isinstance(v, (list, dict)):
+        return f"expected a scalar {t}, found {short(v)}", None
+    return strict_series([v], t, v3, to_numpy=False)
+
+
+# ---- json_object "inputs": convert_data_type = np.array(values, dtype) --------------------
+
+def json_cast(values: Sequence[Any], t: str, v3: bool) -> Verdict:
+    lossy = None
+    for v in values:
+        err, loss = _np_cast(v, t)
+        if err:
+            return err, None
+        lossy = lossy or loss
+    return None, lossy
+
+
+def _np_cast(v: Any, t: str) -> Verdict:
+    if t in ("integer", "long"):
+        err, i, loss = _int_value(v)
+        if err:
+            return err, None
+        lo, hi = (INT32_MIN, INT32_MAX) if t == "integer" else (INT64_MIN, INT64_MAX)
+        if i is not None and not lo <= i <= hi:
+            return f"{i} does not fit {t}", None
+        return None, loss
+    if t in ("float", "double"):
+        if v is None or type(v) in (int, float):
+            return OK
+        if type(v) is bool:
+            return None, f"boolean {v} becomes {float(v)}"
+        if type(v) is str:
+            try:
+                return None, f"string {short(v)} becomes the number {float(v)}"
+            except ValueError:
+                return f"string {short(v)} is not a number", None
+        return f"{type(v).__name__} value {short(v)} is not a number", None
+    if v is None:
+        return OK
+    if t == "string":
+        return OK if type(v) is str else (None, f"{short(v)} becomes the string {str(v)!r}")
+    if t == "boolean":
+        return OK if type(v) is bool else (None, f"{short(v)} becomes {bool(v)}")
+    if t == "binary":
+        return OK if type(v) is str else (None, f"{short(v)} becomes bytes")
+    if t == "datetime":
+        if type(v) is str:
+            return OK if iso_shape(v) else (f"string {short(v)} is not a datetime", None)
+        if type(v) is int:
+            return None, f"number {v} is read as nanoseconds since the epoch"
+        return f"{short(v)} is not a datetime", None
+    return OK

@@ -1,0 +1,380 @@
+"""Read a package's stored input example in every form MLflow has written (1.x to 3.x).
+
+``example_issues(pkg)`` (cached per package) reads ``saved_input_example_info``, the example
+file and ``serving_input_example.json``, builds a normalized view (a column-wise
+:class:`~modelcheck.conformance.Frame`, tensors, params) and returns every :class:`Issue`
+found: reading problems (MC401-MC407) and conformance to the signature (MC411-MC417).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from modelcheck.conformance import Frame, Issue, conform_frame
+from modelcheck.signature import Schema, TensorSpec, signature_of
+
+if TYPE_CHECKING:
+    from modelcheck.package import ModelPackage
+
+TYPES = ("dataframe", "ndarray", "sparse_matrix_csr", "sparse_matrix_csc", "json_object")
+SERVING_KEYS = ("dataframe_split", "dataframe_records", "instances", "inputs")
+LLM_KEYS = ("messages", "prompt", "input")
+INFO = "/saved_input_example_info"
+
+
+def example_issues(pkg: ModelPackage) -> list[Issue]:
+    return pkg.memo("example_issues", lambda: _issues(pkg))
+
+
+def _issues(pkg: ModelPackage) -> list[Issue]:
+    info = pkg.meta.get("saved_input_example_info")
+    out: list[Issue] = []
+    if info is None:
+        if pkg.is_file("serving_input_example.json"):
+            out.append(Issue("MC405", "note", "serving_input_example.json exists but MLmodel has "
+                             "no saved_input_example_info: MLflow ignores the file", ""))
+        return out
+    if not isinstance(info, dict):
+        out.append(Issue("MC403", "error", f"saved_input_example_info must be a mapping, found "
+                         f"{type(info).__name__}", INFO))
+        return out
+    v3 = pkg.mlflow_version is None or pkg.mlflow_version.major >= 3
+    body, params, issues = read_example(pkg, info)
+    out += issues
+    out += _serving(pkg, info, body, params)
+    if body is _NOTHING:
+        return out
+    sig = signature_of(pkg)
+    out += conform(body, params, info, sig.inputs, sig.params, v3)
+    return out
+
+
+class _Nothing:
+    pass
+
+
+_NOTHING: Any = _Nothing()
+
+
+def read_example(pkg: ModelPackage, info: dict[str, Any]) -> tuple[Any, Any, list[Issue]]:
+    """(data part, params or None, reading issues); data is _NOTHING when unreadable."""
+    out: list[Issue] = []
+    typ = info.get("type")
+    path = info.get("artifact_path")
+    if typ not in TYPES:
+        out.append(Issue("MC403", "error", f"saved_input_example_info.type is {typ!r}; MLflow "
+                         f"only loads {', '.join(TYPES)} ('can not load example of type')",
+                         INFO + "/type"))
+    if not isinstance(path, str) or not path:
+        out.append(Issue("MC401", "error", "saved_input_example_info has no artifact_path "
+                         f"(found {path!r})", INFO + "/artifact_path"))
+        return _NOTHING, None, out
+    doc = pkg.json(path)
+    if doc.kind in ("missing", "dir", "outside"):
+        out.append(Issue("MC401", "error", f"the input example file {path} named by "
+                         f"saved_input_example_info.artifact_path is missing ({doc.problem})",
+                         INFO + "/artifact_path"))
+        return _NOTHING, None, out
+    if doc.kind == "too-large":
+        out.append(Issue("MC407", "warning", f"{doc.problem}: the example was not checked",
+                         "", path))
+        return _NOTHING, None, out
+    if not doc.ok:
+        out.append(Issue("MC402", "error", f"{path} cannot be parsed: {doc.problem}"
+                         + (f" (line {doc.line}, column {doc.col})" if doc.line else ""), "",
+                         path))
+        return _NOTHING, None, out
+    data, params = doc.data, None
+    want_params = str(info.get("params")).lower() == "true"
+    if want_params:
+        if not (isinstance(data, dict) and "inputs" in data and "params" in data):
+            out.append(Issue("MC404", "error", "saved_input_example_info has params: 'true' but "
+                             f"{path} is not {{\"inputs\": ..., \"params\": {{...}}}}", ""))
+            return _NOTHING, None, out
+        data, params = data["inputs"], data["params"]
+        if not isinstance(params, dict):
+            out.append(Issue("MC404", "error", f"{path}: params must be an object, found "
+                             f"{type(params).__name__}", "/params"))
+            params = None
+    if typ == "ndarray" and info.get("format") == "tf-serving":
+        if not (isinstance(data, dict) and set(data) == {"inputs"}):
+            out.append(Issue("MC404", "error", "format: tf-serving examples are stored as "
+                             f"{{\"inputs\": ...}}; {path} is not", ""))
+            return _NOTHING, params, out
+        data = data["inputs"]
+    err = _form_error(typ, info, data)
+    if err:
+        out.append(Issue("MC404", "error", f"{path}: {err}", err_pointer(want_params)))
+        return _NOTHING, params, out
+    return data, params, out
+
+
+def err_pointer(wrapped: bool) -> str:
+    return "/inputs" if wrapped else ""
+
+
+def _form_error(typ: Any, info: dict[str, Any], data: Any) -> str | None:
+    if typ == "dataframe":
+        orient = info.get("pandas_orient", "split")
+        if orient == "records":
+            if not (isinstance(data, list) and all(isinstance(r, dict) for r in data)):
+                return "pandas_orient records needs a list of objects"
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("data"), list):
+            return f"a dataframe example ({orient}) must be an object with a 'data' list"
+        extra = set(data) - {"columns", "data", "index"}
+        if extra:
+            return f"unexpected keys {sorted(extra)} in a split-orient dataframe"
+        cols = data.get("columns")
+        if cols is not None and not isinstance(cols, list):
+            return "'columns' must be a list"
+        rows = data["data"]
+        if not all(isinstance(r, list) for r in rows):
+            return "every row of 'data' must be a list"
+        width = len(cols) if cols is not None else (len(rows[0]) if rows else 0)
+        for i, r in enumerate(rows):
+            if len(r) != width:
+                return (f"row {i} has {len(r)} values but "
+                        + (f"there are {width} columns" if cols is not None
+                           else f"row 0 has {width}"))
+        return None
+    if typ in ("sparse_matrix_csr", "sparse_matrix_csc"):
+        return _sparse_error(typ, data)
+    if typ == "ndarray" and not isinstance(data, (list, dict, int, float, str, bool)):
+        return "an ndarray example must be a (nested) list or an object of named arrays"
+    return None
+
+
+def _sparse_error(typ: str, d: Any) -> str | None:
+    keys = ("data", "indices", "indptr", "shape")
+    if not isinstance(d, dict) or any(not isinstance(d.get(k), list) for k in keys):
+        return f"a {typ} example must hold lists {', '.join(keys)}"
+    shape, indptr, indices = d["shape"], d["indptr"], d["indices"]
+    if len(shape) != 2 or not all(type(x) is int and x >= 0 for x in shape):
+        return f"shape must be [rows, cols], found {shape}"
+    major, minor = (shape[0], shape[1]) if typ.endswith("csr") else (shape[1], shape[0])
+    if len(indptr) != major + 1:
+        return f"indptr has {len(indptr)} entries, expected {major + 1}"
+    if len(indices) != len(d["data"]):
+        return f"indices has {len(indices)} entries but data has {len(d['data'])}"
+    if indptr and (indptr[0] != 0 or indptr[-1] != len(indices)
+                   or any(a > b for a, b in zip(indptr, indptr[1:], strict=False))):
+        return "indptr must start at 0, never decrease and end at len(data)"
+    if any(type(i) is not int or not 0 <= i < minor for i in indices):
+        return f"an index is outside 0..{minor - 1}"
+    return None
+
+
+# ---- conformance ------------------------------------------------------------------------------
+
+def conform(body: Any, params: Any, info: dict[str, Any], inputs: Schema | None,
+            pspecs: Any, v3: bool) -> list[Issue]:
+    from modelcheck.conform_params import check_value, lossy_value
+
+    out: list[Issue] = []
+    typ = info.get("type")
+    base = "/inputs" if str(info.get("params")).lower() == "true" else ""
+    if inputs is not None and inputs.specs and typ in TYPES:
+        if inputs.is_tensor:
+            out += _tensors(body, typ, inputs, base)
+        else:
+            frame = to_frame(body, typ, info, inputs, base)
+            if isinstance(frame, Issue):
+                out.append(frame)
+            elif frame is not None:
+                out += conform_frame(frame, inputs, v3)
+    if isinstance(params, dict):
+        specs = {p.name: p for p in (pspecs or [])}
+        for k, v in params.items():
+            ptr = f"/params/{k}"
+            if k not in specs:
+                out.append(Issue("MC415", "note", f"param {k!r} is not declared in the "
+                                 "signature's params: MLflow ignores it", ptr, k))
+                continue
+            err = check_value(v, specs[k])
+            if err:
+                out.append(Issue("MC415", "error", f"param {k!r} ({specs[k].type}"
+                                 f"{'[]' if specs[k].shape else ''}): {err}", ptr, k))
+            elif loss := lossy_value(v, specs[k]):
+                out.append(Issue("MC414", "warning", f"param {k!r}: MLflow accepts it but "
+                                 f"changes the value: {loss}", ptr, k))
+    return out
+
+
+def to_frame(body: Any, typ: str, info: dict[str, Any], schema: Schema, base: str
+             ) -> Frame | Issue | None:
+    if typ == "dataframe":
+        if isinstance(body, list):  # records
+            names = list(dict.fromkeys(k for r in body for k in r))
+            cols = [[r.get(n) for r in body] for n in names]
+            return Frame(names, cols, True, [f"{base}/*/{n}" for n in names])
+        rows = body["data"]
+        names = body.get("columns")
+        width = len(names) if names is not None else (len(rows[0]) if rows else 0)
+        cols = [list(c) for c in zip(*rows, strict=False)] if rows else [[] for _ in range(width)]
+        named = names is not None
+        labels = list(names) if named else list(range(width))
+        return Frame(labels, cols, named, [f"{base}/data/*/{j}" for j in range(width)])
+    if typ in ("sparse_matrix_csr", "sparse_matrix_csc"):
+        return None
+    # json_object / ndarray examples with a column signature: the "inputs" path
+    if schema.has_names:
+        names = [s.name for s in schema.specs]
+        if isinstance(body, dict):
+            vals = {k: (v if isinstance(v, list) and _scalar_list(v)
+                        and not _container(schema, k) else [v]) for k, v in body.items()}
+            n = {len(v) for v in vals.values()}
+            if len(n) > 1:
+                return Issue("MC412", "error", "the example's columns have different lengths",
+                             base)
+            keys = list(vals)
+            return Frame(keys, [vals[k] for k in keys], True, [f"{base}/{k}" for k in keys],
+                         via_numpy=True)
+        if isinstance(body, list) and body and all(isinstance(r, dict) for r in body):
+            keys = list(dict.fromkeys(k for r in body for k in r))
+            return Frame(keys, [[r.get(k) for r in body] for k in keys], True,
+                         [f"{base}/*/{k}" for k in keys], via_numpy=True)
+        if len(names) == 1 and isinstance(body, list):
+            return Frame(names, [body], True, [base], via_numpy=True)
+        return Issue("MC412", "error", f"the signature has named columns "
+                     f"{', '.join(map(repr, names))} but the example is a "
+                     f"{type(body).__name__}", base)
+    if isinstance(body, (list, str, int, float, bool)) or body is None:
+        vals = body if isinstance(body, list) else [body]
+        return Frame([0], [vals], False, [base], via_numpy=True)
+    return Issue("MC412", "error", "an unnamed column signature expects a list or a single "
+                 f"value, found {type(body).__name__}", base)
+
+
+def _scalar_list(v: list[Any]) -> bool:
+    return all(not isinstance(x, (list, dict)) for x in v)
+
+
+def _container(schema: Schema, name: Any) -> bool:
+    for s in schema.specs:
+        if s.name == name:
+            return getattr(s.type, "kind", "") in ("array", "object", "map")
+    return False
+
+
+def _tensors(body: Any, typ: str, schema: Schema, base: str) -> list[Issue]:
+    from modelcheck.conform_tensors import check_tensor
+
+    out: list[Issue] = []
+    specs = [s for s in schema.specs if isinstance(s, TensorSpec)]
+    if typ in ("sparse_matrix_csr", "sparse_matrix_csc"):
+        return out
+    if schema.has_names and len(specs) >= 1 and isinstance(body, dict):
+        for s in specs:
+            if s.name not in body:
+                out.append(Issue("MC416", "error", f"tensor input {s.name!r} is missing from "
+                                 "the example", base, s.name))
+                continue
+            err, lossy = check_tensor(body[s.name], s.dtype, tuple(s.shape))
+            ptr = f"{base}/{s.name}"
+            if err:
+                out.append(Issue("MC416", "error", f"tensor {s.name!r} ({s.dtype} "
+                                 f"{list(s.shape)}): {err}", ptr, s.name))
+            elif lossy:
+                out.append(Issue("MC414", "warning", f"tensor {s.name!r} ({s.dtype}): "
+                                 f"values change: {lossy}", ptr, s.name))
+        return out
+    if schema.has_names and len(specs) > 1:
+        out.append(Issue("MC416", "error", "the signature has named tensors "
+                         f"{[s.name for s in specs]} but the example is a "
+                         f"{type(body).__name__}, not an object of named arrays", base))
+        return out
+    s = specs[0]
+    data = body
+    if isinstance(body, dict):
+        if s.name in body and len(specs) == 1 and schema.has_names:
+            data = body[s.name]
+    err, lossy = check_tensor(data, s.dtype, tuple(s.shape))
+    if err:
+        out.append(Issue("MC416", "error", f"tensor input ({s.dtype} {list(s.shape)}): {err}",
+                         base, s.name))
+    elif lossy:
+        out.append(Issue("MC414", "warning", f"tensor input ({s.dtype}): values change: "
+                         f"{lossy}", base, s.name))
+    return out
+
+
+# ---- serving_input_example.json -------------------------------------------------------------
+
+def _serving(pkg: ModelPackage, info: dict[str, Any], body: Any, params: Any) -> list[Issue]:
+    out: list[Issue] = []
+    sp = info.get("serving_input_path")
+    if sp is None:
+        if pkg.is_file("serving_input_example.json"):
+            out.append(Issue("MC405", "note", "serving_input_example.json exists but "
+                             "saved_input_example_info has no serving_input_path", ""))
+        return out
+    if not isinstance(sp, str) or not pkg.is_file(sp):
+        out.append(Issue("MC405", "error", f"serving_input_path names {sp!r}, which is not a "
+                         "file in the package", INFO + "/serving_input_path"))
+        return out
+    doc = pkg.json(sp)
+    if doc.kind == "too-large":
+        return [Issue("MC407", "warning", f"{doc.problem}: the serving example was not "
+                      "checked", "", sp)]
+    if not doc.ok:
+        return [Issue("MC406", "error", f"{sp} cannot be parsed: {doc.problem}", "", sp)]
+    s = doc.data
+    if not isinstance(s, dict):
+        return [Issue("MC406", "error", f"{sp} must be a JSON object, found "
+                      f"{type(s).__name__}", "", sp)]
+    keys = [k for k in SERVING_KEYS if k in s]
+    llm = not keys and any(k in s for k in LLM_KEYS)
+    if not llm and len(keys) != 1:
+        return [Issue("MC406", "error", f"{sp} must hold exactly one of "
+                      f"{', '.join(SERVING_KEYS)}; found {keys or sorted(s)}", "", sp)]
+    if body is _NOTHING:
+        return out
+    if llm:
+        if isinstance(body, dict):
+            want = {**body, **(params or {})}
+            if not _same(want, s):
+                out.append(Issue("MC406", "warning", f"{sp} does not hold the same data as "
+                                 f"{info.get('artifact_path')}", "", sp))
+        return out
+    data = s[keys[0]]
+    typ = info.get("type")
+    if typ in ("sparse_matrix_csr", "sparse_matrix_csc"):
+        want: Any = _densify(typ, body)
+    elif typ == "dataframe" and isinstance(body, dict) and keys[0] == "dataframe_split":
+        want = body
+    else:
+        want = body
+    if want is not None and not _same(want, data):
+        out.append(Issue("MC406", "warning", f"{sp}[{keys[0]!r}] does not hold the same data "
+                         f"as {info.get('artifact_path')}", f"/{keys[0]}", sp))
+    if (params or None) != (s.get("params") or None) and not _same(params or {},
+                                                                  s.get("params") or {}):
+        out.append(Issue("MC406", "warning", f"{sp} params differ from the params stored "
+                         f"with {info.get('artifact_path')}", "/params", sp))
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=False))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return a == b and type(a) is type(b) or (type(a) in (int, float) and type(b) in (int, float)
+                                             and a == b)
+
+
+def _densify(typ: str, d: dict[str, Any]) -> list[list[float]] | None:
+    rows, cols = d["shape"]
+    if rows * cols > 1_000_000:
+        return None
+    dense = [[0.0] * cols for _ in range(rows)]
+    ptr, idx, vals = d["indptr"], d["indices"], d["data"]
+    for major in range(len(ptr) - 1):
+        for k in range(ptr[major], ptr[major + 1]):
+            r, c = (major, idx[k]) if typ.endswith("csr") else (idx[k], major)
+            dense[r][c] = vals[k]
+    return dense

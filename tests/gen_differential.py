@@ -1,0 +1,526 @@
+"""Build signature/example pairs and record REAL MLflow's verdict on each (differential oracle).
+
+Run with the interpreter of the MLflow version to record, from the repository root::
+
+    /work/venvs/mlflow3/bin/python tests/gen_differential.py   # -> cases-3.18.0.json
+    /work/venvs/mlflow2/bin/python tests/gen_differential.py   # -> cases-2.17.2.json
+
+Which MLflow path decides. A stored example matters because serving (and ``log_model``'s own
+validation, ``mlflow.models.utils._validate_serving_input``) feeds it to the model: the
+example is turned into the serving payload (``serving_input_example.json``: ``dataframe_split``
+for DataFrame examples, ``inputs`` otherwise, ``params`` alongside), parsed by
+``mlflow.pyfunc.scoring_server._parse_json_data(payload, model_meta, input_schema)`` (the
+scoring server's parser, which casts columns with ``cast_df_types_according_to_schema``) and
+then checked by ``mlflow.pyfunc._validate_prediction_input`` (``_enforce_schema`` +
+``_enforce_params_schema``), exactly what ``PyFuncModel.predict`` runs before the model is
+called. We call those two functions directly instead of saving and loading a model per case:
+they are what ``_validate_serving_input`` runs between ``load_model`` and the model's own
+``predict``.
+
+Verdicts: ``reject`` when either step raises; ``lossy`` when MLflow accepts but a value the
+model receives differs from the value in the example (float truncated to int, string turned
+into a boolean, number into a string or a datetime, bool into a number, a float not
+representable in float32...); ``accept`` otherwise. Decoding base64 for ``binary`` columns,
+parsing ISO strings for ``datetime`` columns, null <-> NaN/None/NaT, and dropping extra columns
+or undeclared params are not value changes.
+
+Generation is seeded (``random.Random(SEED)``) so the files are reproducible.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import math
+import random
+import sys
+from pathlib import Path
+from typing import Any
+
+SEED = 20240611
+OUT = Path(__file__).parent / "data" / "differential"
+
+SCALARS = ["boolean", "integer", "long", "float", "double", "string", "binary", "datetime"]
+
+
+def _b64(s: bytes) -> str:
+    return base64.encodebytes(s).decode()
+
+
+# value sets for one column (JSON values as stored in input_example.json)
+def value_sets(rng: random.Random) -> dict[str, list[Any]]:
+    ints = [rng.randint(-50, 50) for _ in range(3)]
+    return {
+        "ints": ints,
+        "ints01": [0, 1, 1],
+        "floats_frac": [rng.randint(0, 9) + 0.5, 2.25, -1.75],
+        "floats_integral": [1.0, 2.0, float(rng.randint(3, 9))],
+        "float32_exact": [0.5, 0.25, 1.5],
+        "float_precise": [0.1, 1.3, 2.7],
+        "int_null": [1, None, 3],
+        "float_nan": [1.5, math.nan, 2.5],
+        "bools": [True, False, True],
+        "bool_null": [True, None, False],
+        "strings": ["a", "b", "hello"],
+        "numeric_strings": ["1", "2", "30"],
+        "iso_dates": ["2024-01-01", "2024-02-03", "2023-12-31"],
+        "iso_datetimes": ["2024-01-01T00:00:00", "2024-01-02T03:04:05.123456",
+                          "2024-06-01T12:00:00"],
+        "base64": [_b64(b"ab"), _b64(b"\x00"), _b64(b"hello world")],
+        "not_base64": ["%%%", "a", "***"],
+        "str_null": ["a", None, "b"],
+        "all_null": [None, None, None],
+        "big_ints": [2**40, 3, -(2**35)],
+        "mixed_int_str": [1, "a", 2],
+        "epoch_ints": [1700000000, 0, 86400],
+    }
+
+
+def col_schema(name: Any, t: str, required: bool = True) -> dict[str, Any]:
+    d: dict[str, Any] = {"type": t, "required": required}
+    if name is not None:
+        d["name"] = name
+    return d
+
+
+def df_case(cols: list[str] | None, rows: list[list[Any]], inputs: list[dict[str, Any]],
+            params: dict[str, Any] | None = None, param_schema: list[dict[str, Any]] | None = None,
+            tag: str = "") -> dict[str, Any]:
+    body: dict[str, Any] = {"data": rows} if cols is None else {"columns": cols, "data": rows}
+    info: dict[str, Any] = {"artifact_path": "input_example.json", "type": "dataframe",
+                            "pandas_orient": "values" if cols is None else "split"}
+    return _case(tag, info, body, inputs, params, param_schema)
+
+
+def _case(tag: str, info: dict[str, Any], body: Any, inputs: list[dict[str, Any]] | None,
+          params: dict[str, Any] | None, param_schema: list[dict[str, Any]] | None
+          ) -> dict[str, Any]:
+    if params is not None:
+        info = {**info, "params": "true"}
+        body = {"inputs": body, "params": params}
+    return {
+        "tag": tag,
+        "signature": {"inputs": json.dumps(inputs) if inputs is not None else None,
+                      "outputs": None,
+                      "params": json.dumps(param_schema) if param_schema is not None else None},
+        "saved_input_example_info": info,
+        "input_example": json.dumps(body),
+    }
+
+
+def gen_column_matrix(rng: random.Random) -> list[dict[str, Any]]:
+    out = []
+    for vname, values in value_sets(rng).items():
+        for t in SCALARS:
+            for required in (True, False):
+                rows = [[v, i] for i, v in enumerate(values)]
+                inputs = [col_schema("x", t, required), col_schema("k", "long")]
+                out.append(df_case(["x", "k"], rows, inputs,
+                                   tag=f"matrix/{vname}/{t}/{'req' if required else 'opt'}"))
+    return out
+
+
+def gen_structure(rng: random.Random) -> list[dict[str, Any]]:
+    out = []
+    base = [col_schema("a", "long"), col_schema("b", "double"), col_schema("c", "string", False)]
+    rows3 = [[1, 1.5, "x"], [2, 2.5, "y"]]
+    out.append(df_case(["a", "b", "c"], rows3, base, tag="struct/exact"))
+    out.append(df_case(["c", "b", "a"], [r[::-1] for r in rows3], base, tag="struct/reordered"))
+    out.append(df_case(["a", "b"], [r[:2] for r in rows3], base, tag="struct/missing-optional"))
+    out.append(df_case(["a", "c"], [[1, "x"], [2, "y"]], base, tag="struct/missing-required"))
+    out.append(df_case(["c"], [["x"], ["y"]], base, tag="struct/missing-two-required"))
+    out.append(df_case(["a", "b", "c", "z"], [r + [9] for r in rows3], base,
+                       tag="struct/extra"))
+    out.append(df_case(["b", "z"], [[1.5, 9]], base, tag="struct/extra-and-missing"))
+    unnamed = [col_schema(None, "long"), col_schema(None, "double")]
+    out.append(df_case(None, [[1, 1.5], [2, 2.5]], unnamed, tag="struct/unnamed-exact"))
+    out.append(df_case(None, [[1, 1.5, "q"]], unnamed, tag="struct/unnamed-more"))
+    out.append(df_case(None, [[1], [2]], unnamed, tag="struct/unnamed-fewer"))
+    out.append(df_case(None, [[1.5, 1]], unnamed, tag="struct/unnamed-swapped"))
+    out.append(df_case(["p", "q"], [[1, 1.5]], unnamed, tag="struct/unnamed-sig-named-df"))
+    out.append(df_case(None, [[1, 1.5]], [col_schema("a", "long"), col_schema("b", "double")],
+                       tag="struct/named-sig-unnamed-df"))
+    out.append(df_case(["a", "b"], [[1, None]], [col_schema("a", "long"),
+                                                 col_schema("b", "long", False)],
+                       tag="struct/null-in-optional-long"))
+    # random mixes of many columns
+    for i in range(20):
+        n = rng.randint(2, 6)
+        types = [rng.choice(["long", "double", "string", "boolean"]) for _ in range(n)]
+        gen = {"long": lambda: rng.randint(0, 9), "double": lambda: rng.random() * 10,
+               "string": lambda: rng.choice("abc"), "boolean": lambda: rng.random() < 0.5}
+        names = [f"c{j}" for j in range(n)]
+        req = [rng.random() < 0.7 for _ in range(n)]
+        sig = [col_schema(names[j], types[j], req[j]) for j in range(n)]
+        keep = [j for j in range(n) if rng.random() < 0.85]
+        if rng.random() < 0.3 and keep:  # corrupt a cell type
+            j = rng.choice(keep)
+            bad = {"long": "x", "double": "y", "string": 3, "boolean": 1.5}[types[j]]
+        else:
+            j, bad = -1, None
+        rows = [[(bad if (jj == j and r == 0) else gen[types[jj]]()) for jj in keep]
+                for r in range(rng.randint(1, 4))]
+        out.append(df_case([names[jj] for jj in keep], rows, sig, tag=f"struct/random{i}"))
+    return out
+
+
+def gen_nested(rng: random.Random) -> list[dict[str, Any]]:
+    out = []
+    arr_long = {"type": "array", "items": {"type": "long"}}
+    arr_str = {"type": "array", "items": {"type": "string"}}
+    obj = {"type": "object", "properties": {"c": {"type": "long", "required": True},
+                                            "d": {"type": "string", "required": False}}}
+    mp = {"type": "map", "values": {"type": "double"}}
+    arr_obj = {"type": "array", "items": obj}
+    anyt = {"type": "any"}
+
+    def sig(t, req=True):
+        return [{**t, "name": "x", "required": req}, col_schema("k", "long")]
+
+    vals = {
+        "list_ints": [[1, 2], [3]],
+        "list_floats": [[1.5], [2.0]],
+        "list_strs": [["a"], ["b", "c"]],
+        "empty_lists": [[], []],
+        "scalars": [1, 2],
+        "obj_ok": [{"c": 1, "d": "z"}, {"c": 2}],
+        "obj_missing": [{"d": "z"}, {"c": 2}],
+        "obj_extra": [{"c": 1, "e": 3}, {"c": 2}],
+        "obj_badtype": [{"c": "q"}, {"c": 2}],
+        "map_ok": [{"a": 1.5, "b": 2}, {}],
+        "map_strvals": [{"a": "q"}, {"b": 1.0}],
+        "list_objs": [[{"c": 1}], [{"c": 2, "d": "w"}]],
+        "nulls": [None, None],
+        "mixed": [[1, 2], None],
+    }
+    for tname, t in (("arr_long", arr_long), ("arr_str", arr_str), ("obj", obj), ("map", mp),
+                     ("arr_obj", arr_obj), ("any", anyt)):
+        for vname, v in vals.items():
+            for req in (True, False):
+                rows = [[x, i] for i, x in enumerate(v)]
+                out.append(df_case(["x", "k"], rows, sig(t, req),
+                                   tag=f"nested/{tname}/{vname}/{'req' if req else 'opt'}"))
+    # array column without "required" key: 2.x reads it required, 3.x optional
+    for vname in ("nulls", "list_ints"):
+        rows = [[x, i] for i, x in enumerate(vals[vname])]
+        out.append(df_case(["x", "k"], rows, [{**arr_long, "name": "x"}, col_schema("k", "long")],
+                           tag=f"nested/arr-no-required/{vname}"))
+    return out
+
+
+def tensor_case(data: Any, inputs: list[dict[str, Any]], tag: str,
+                params: dict[str, Any] | None = None,
+                param_schema: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    info = {"artifact_path": "input_example.json", "type": "ndarray"}
+    return _case(tag, info, data, inputs, params, param_schema)
+
+
+def tspec(dtype: str, shape: list[int], name: str | None = None) -> dict[str, Any]:
+    d: dict[str, Any] = {"type": "tensor", "tensor-spec": {"dtype": dtype, "shape": shape}}
+    if name:
+        d["name"] = name
+    return d
+
+
+def gen_tensors(rng: random.Random) -> list[dict[str, Any]]:
+    out = []
+    datas = {
+        "r1_ints": [1, 2, 3],
+        "r2_ints": [[1, 2], [3, 4]],
+        "r2_floats": [[1.5, 2.0], [3.25, 4.0]],
+        "r2_integral_floats": [[1.0, 2.0]],
+        "r2_bools": [[True, False]],
+        "r2_strs": [["a", "b"]],
+        "r2_numstrs": [["1", "2"]],
+        "r2_null": [[1.0, None]],
+        "r2_w3": [[1, 2, 3]],
+        "r3": [[[1, 2], [3, 4]]],
+        "ragged": [[1, 2], [3]],
+        "scalar": 5,
+        "r1_strs": ["x", "y"],
+    }
+    shapes = [[-1], [-1, 2], [-1, 3], [2, 2], [-1, -1], [1, 2, 2], [-1, 2, 2], [1, 2]]
+    dtypes = ["float32", "float64", "int32", "int64", "bool", "str", "object", "uint8"]
+    for dname, data in datas.items():
+        for dt in dtypes:
+            for shape in rng.sample(shapes, 3):
+                out.append(tensor_case(data, [tspec(dt, shape)],
+                                       tag=f"tensor/{dname}/{dt}/{shape}"))
+    # named tensors (dict of arrays)
+    two = [tspec("int64", [-1, 3], "a"), tspec("float64", [-1, 2, 2], "b")]
+    out.append(tensor_case({"a": [[1, 2, 3]], "b": [[[1.0, 1.0], [1.0, 1.0]]]}, two,
+                           tag="tensor/named/ok"))
+    out.append(tensor_case({"a": [[1, 2, 3]]}, two, tag="tensor/named/missing"))
+    out.append(tensor_case({"a": [[1, 2]], "b": [[[1.0, 1.0], [1.0, 1.0]]]}, two,
+                           tag="tensor/named/bad-shape"))
+    out.append(tensor_case({"a": [[1, 2, 3]], "b": [[[1.0, 1.0], [1.0, 1.0]]], "c": [1]}, two,
+                           tag="tensor/named/extra"))
+    out.append(tensor_case({"a": [["x", 2, 3]], "b": [[[1.0, 1.0], [1.0, 1.0]]]}, two,
+                           tag="tensor/named/bad-elem"))
+    out.append(tensor_case([[1, 2, 3]], two, tag="tensor/named/list-given"))
+    return out
+
+
+def gen_params(rng: random.Random) -> list[dict[str, Any]]:
+    out = []
+    values = {"int": 3, "float": 0.5, "integral_float": 2.0, "bool": True, "str": "abc",
+              "date_str": "2024-01-01", "num_str": "1", "list_ints": [1, 2],
+              "list_floats": [1.5, 2.5], "list_mixed": [1, "a"], "null": None,
+              "dict": {"x": 1}, "empty_list": []}
+    defaults = {"boolean": False, "integer": 1, "long": 1, "float": 1.0, "double": 1.0,
+                "string": "s", "datetime": "2024-01-01T00:00:00"}
+    inputs = [col_schema("x", "double")]
+    for vname, v in values.items():
+        for t, d in defaults.items():
+            for shape in (None, [-1]):
+                default = [d] if shape else d
+                ps = [{"name": "p", "type": t, "default": default, "shape": shape}]
+                out.append(df_case(["x"], [[1.5]], inputs, params={"p": v}, param_schema=ps,
+                                   tag=f"params/{vname}/{t}/{'list' if shape else 'scalar'}"))
+    ps = [{"name": "p", "type": "long", "default": 1, "shape": None}]
+    out.append(df_case(["x"], [[1.5]], inputs, params={"q": 1}, param_schema=ps,
+                       tag="params/unknown"))
+    out.append(df_case(["x"], [[1.5]], inputs, params={}, param_schema=ps, tag="params/empty"))
+    out.append(df_case(["x"], [[1.5]], inputs, params={"p": 1}, param_schema=None,
+                       tag="params/no-schema"))
+    out.append(tensor_case([[1.0, 2.0]], [tspec("float64", [-1, 2])], params={"p": "x"},
+                           param_schema=ps, tag="params/tensor-bad"))
+    return out
+
+
+def gen_json_objects(rng: random.Random) -> list[dict[str, Any]]:
+    out = []
+    info = {"artifact_path": "input_example.json", "type": "json_object"}
+    named = [col_schema("a", "long"), col_schema("b", "string", False)]
+    cases = {
+        "dict_scalars": ({"a": 1, "b": "x"}, named),
+        "dict_bad": ({"a": "q", "b": "x"}, named),
+        "dict_missing": ({"b": "x"}, named),
+        "list_dicts": ([{"a": 1}, {"a": 2, "b": "y"}], named),
+        "list_dicts_missing": ([{"b": "y"}], named),
+        "list_str": (["hello", "world"], [col_schema(None, "string")]),
+        "str": ("hello", [col_schema(None, "string")]),
+        "int_for_str": (5, [col_schema(None, "string")]),
+        "int": (5, [col_schema(None, "long")]),
+        "float_for_long": (5.5, [col_schema(None, "long")]),
+        "str_for_long": ("x", [col_schema(None, "long")]),
+        "dict_lists": ({"a": [1, 2], "b": {"c": 1}},
+                       [{"type": "array", "items": {"type": "long"}, "name": "a",
+                         "required": True},
+                        {"type": "object", "properties": {"c": {"type": "long",
+                                                                "required": True}},
+                         "name": "b", "required": True}]),
+        "dict_lists_bad": ({"a": ["x"], "b": {"c": 1}},
+                           [{"type": "array", "items": {"type": "long"}, "name": "a",
+                             "required": True},
+                            {"type": "object", "properties": {"c": {"type": "long",
+                                                                    "required": True}},
+                             "name": "b", "required": True}]),
+        "datetime_str": ("2024-01-02T03:04:05", [col_schema(None, "datetime")]),
+        "single_col_list": ([1, 2, 3], [col_schema("a", "long")]),
+        "single_col_list_bad": (["x", "y"], [col_schema("a", "long")]),
+    }
+    for name, (body, inputs) in cases.items():
+        out.append(_case(f"json/{name}", info, body, inputs, None, None))
+    return out
+
+
+def all_cases() -> list[dict[str, Any]]:
+    rng = random.Random(SEED)
+    cases = (gen_column_matrix(rng) + gen_structure(rng) + gen_nested(rng) + gen_tensors(rng)
+             + gen_params(rng) + gen_json_objects(rng))
+    for i, c in enumerate(cases):
+        c["id"] = i
+    return cases
+
+
+# ---------------------------------------------------------------------------------------------
+# the oracle (needs mlflow)
+
+def serving_payload(case: dict[str, Any]) -> dict[str, Any]:
+    """The serving payload MLflow writes for this example (serving_input_example.json)."""
+    info = case["saved_input_example_info"]
+    body = json.loads(case["input_example"])
+    params = None
+    if info.get("params") == "true":
+        body, params = body["inputs"], body["params"]
+    if info["type"] == "dataframe":
+        payload: dict[str, Any] = {"dataframe_split": body}
+    else:
+        payload = {"inputs": body}
+    if params is not None:
+        payload["params"] = params
+    return payload
+
+
+def run_mlflow(case: dict[str, Any]) -> tuple[str, str]:
+    from mlflow.models import Model, ModelSignature
+    from mlflow.pyfunc import _validate_prediction_input
+    from mlflow.pyfunc.scoring_server import _parse_json_data
+
+    try:
+        sig = ModelSignature.from_dict(case["signature"])
+    except Exception as exc:  # the signature itself does not load
+        return "invalid-signature", f"{type(exc).__name__}: {exc}"
+    model = Model(signature=sig)
+    payload = serving_payload(case)
+    text = json.dumps(payload)
+    try:
+        parsed = _parse_json_data(text, model, model.get_input_schema())
+        data, params = _validate_prediction_input(parsed.data, parsed.params, sig.inputs,
+                                                  sig.params)
+    except Exception as exc:
+        return "reject", f"{type(exc).__name__}: {str(exc)[:300]}"
+    changed = value_changes(case, payload, data, params)
+    return ("lossy", "; ".join(changed)[:300]) if changed else ("accept", "")
+
+
+def _is_missing(v: Any) -> bool:
+    import pandas as pd
+
+    if v is None:
+        return True
+    try:
+        return bool(pd.isna(v)) if not isinstance(v, (list, dict)) else False
+    except (TypeError, ValueError):
+        return False
+
+
+def same_value(src: Any, out: Any, kind: str | None) -> bool:
+    """Is ``out`` (what the model receives) the same value as ``src`` (the JSON value)?"""
+    import numpy as np
+    import pandas as pd
+
+    if hasattr(out, "tolist") and not isinstance(out, (pd.Timestamp,)):
+        out = out.tolist()
+    if isinstance(out, tuple):
+        out = list(out)
+    if _is_missing(src) or _is_missing(out):
+        return _is_missing(src) and _is_missing(out)
+    if isinstance(src, list):
+        return (isinstance(out, list) and len(out) == len(src)
+                and all(same_value(a, b, kind) for a, b in zip(src, out, strict=False)))
+    if isinstance(src, dict):
+        return (isinstance(out, dict) and set(out) == set(src)
+                and all(same_value(src[k], out[k], kind) for k in src))
+    if isinstance(src, bool):
+        return isinstance(out, (bool, np.bool_)) and bool(out) == src
+    if isinstance(src, (int, float)):
+        if isinstance(out, (bool, np.bool_, str, bytes)) or not isinstance(out, (int, float)):
+            return False
+        if kind == "float":  # rounding to the declared float32 precision is not a change
+            return float(np.float32(src)) == float(out)
+        return float(out) == float(src) and (not isinstance(src, int) or int(out) == src)
+    if isinstance(src, str):
+        if isinstance(out, str):
+            return out == src
+        if isinstance(out, bytes):
+            if kind == "binary":
+                try:
+                    return base64.decodebytes(src.encode()) == out
+                except Exception:
+                    return False
+            return out == src.encode()
+        if isinstance(out, (pd.Timestamp,)) or type(out).__name__ in ("datetime", "date"):
+            try:
+                return pd.Timestamp(src) == pd.Timestamp(out)
+            except Exception:
+                return False
+        return False
+    return src == out
+
+
+def value_changes(case: dict[str, Any], payload: dict[str, Any], data: Any, params: Any
+                  ) -> list[str]:
+    import numpy as np
+    import pandas as pd
+
+    changes: list[str] = []
+    sig = case["signature"]
+    inputs = json.loads(sig["inputs"]) if sig["inputs"] else []
+    kinds = {s.get("name"): s.get("type") for s in inputs}
+    if "dataframe_split" in payload and isinstance(data, pd.DataFrame):
+        body = payload["dataframe_split"]
+        cols = body.get("columns") or list(range(len(body["data"][0]) if body["data"] else 0))
+        for j, c in enumerate(cols):
+            if c not in data.columns:
+                continue
+            kind = kinds.get(c) if c in kinds else (
+                inputs[j].get("type") if j < len(inputs) else None)
+            src = [row[j] for row in body["data"]]
+            out = data[c].tolist()
+            for a, b in zip(src, out, strict=False):
+                if not same_value(a, b, kind):
+                    changes.append(f"{c}: {a!r} -> {b!r}")
+                    break
+    elif "inputs" in payload:
+        src = payload["inputs"]
+        if inputs and inputs[0].get("type") == "tensor":
+            kind = None
+            if isinstance(data, dict) and isinstance(src, dict):
+                for k, v in data.items():
+                    if not same_value(src.get(k), np.asarray(v).tolist(), kind):
+                        changes.append(f"{k}: changed")
+            elif isinstance(data, np.ndarray):
+                if not same_value(src, data.tolist(), kind):
+                    changes.append("tensor values changed")
+        elif isinstance(data, pd.DataFrame):
+            recs = src if isinstance(src, list) and all(isinstance(x, dict) for x in src) \
+                else None
+            if isinstance(src, dict) and not recs:
+                recs = [src] if all(not isinstance(v, list) or kinds.get(k) == "array"
+                                    for k, v in src.items()) else None
+            if recs is not None:
+                for c in data.columns:
+                    out = data[c].tolist()
+                    for rec, b in zip(recs, out, strict=False):
+                        if c in rec and not same_value(rec[c], b, kinds.get(c)):
+                            changes.append(f"{c}: {rec[c]!r} -> {b!r}")
+                            break
+            else:
+                flat = src if isinstance(src, list) else [src]
+                if isinstance(src, dict):
+                    for c in data.columns:
+                        if c in src and not same_value(src[c], data[c].tolist(), kinds.get(c)):
+                            changes.append(f"{c}: changed")
+                else:
+                    out = data[data.columns[0]].tolist()
+                    kind = inputs[0].get("type") if inputs else None
+                    if not same_value(flat, out, kind):
+                        changes.append(f"{flat!r} -> {out!r}")
+    given = payload.get("params") or {}
+    pschema = json.loads(sig["params"]) if sig.get("params") else []
+    ptypes = {p["name"]: p.get("type") for p in pschema}
+    for k, v in given.items():
+        if k in ptypes and isinstance(params, dict) and k in params:
+            if not same_value(v, params[k], ptypes[k]):
+                changes.append(f"param {k}: {v!r} -> {params[k]!r}")
+    return changes
+
+
+def main() -> int:
+    import mlflow
+
+    logging.disable(logging.CRITICAL)
+    import warnings
+
+    warnings.simplefilter("ignore")
+    version = mlflow.__version__
+    cases = all_cases()
+    for c in cases:
+        c["mlflow_version"] = version
+        c["verdict"], c["detail"] = run_mlflow(c)
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"cases-{version}.json"
+    path.write_text(json.dumps({"mlflow_version": version, "seed": SEED, "cases": cases},
+                               indent=1) + "\n")
+    counts: dict[str, int] = {}
+    for c in cases:
+        counts[c["verdict"]] = counts.get(c["verdict"], 0) + 1
+    print(f"{path}: {len(cases)} cases {counts}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
