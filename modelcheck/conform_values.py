@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 Verdict = tuple[str | None, str | None]
+NOTE = "NOTE:"  # prefix of a "lossy" message that is MLflow's normal handling (a note)
 OK: Verdict = (None, None)
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -88,7 +89,7 @@ def cast_boolean(values: Sequence[Any], kind: str, v3: bool) -> Verdict:
             if bad is not None else OK
     bad = _first_bad(values, lambda v: type(v) is not bool)
     if bad is None and any(v is None for v in values):
-        return None, "null becomes False"
+        return None, NOTE + "null becomes False (MLflow 2.x fills missing booleans with False)"
     if bad is None:
         return OK
     return None, f"value {short(bad)} becomes {bool(bad) if bad == bad else True} (truthiness)"

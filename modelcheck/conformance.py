@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from modelcheck.conform_nested import enforce_column
-from modelcheck.conform_values import cast_scalar, json_cast, kind_of
+from modelcheck.conform_values import NOTE, cast_scalar, json_cast, kind_of
 from modelcheck.signature import SCALAR_TYPES, ColSpec, Schema
 
 
@@ -28,6 +28,7 @@ class Issue:
     message: str
     pointer: str = ""  # JSON pointer inside the example file
     name: Any = None  # column / tensor / param name
+    line: int | None = None  # line in the example file, where known
 
 
 @dataclass
@@ -91,6 +92,9 @@ def conform_frame(frame: Frame, schema: Schema, v3: bool) -> list[Issue]:
             out.append(Issue("MC412", "error",
                              f"column {col}: expected {t}, {err}", frame.pointers[i],
                              frame.names[i]))
+        elif lossy and lossy.startswith(NOTE):
+            out.append(Issue("MC414", "note", f"column {col} ({t}): {lossy[len(NOTE):]}",
+                             frame.pointers[i], frame.names[i]))
         elif lossy:
             out.append(Issue("MC414", "warning",
                              f"column {col} ({t}): MLflow accepts it but changes the value: "

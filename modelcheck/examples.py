@@ -81,9 +81,8 @@ def read_example(pkg: ModelPackage, info: dict[str, Any]) -> tuple[Any, Any, lis
                          "", path))
         return _NOTHING, None, out
     if not doc.ok:
-        out.append(Issue("MC402", "error", f"{path} cannot be parsed: {doc.problem}"
-                         + (f" (line {doc.line}, column {doc.col})" if doc.line else ""), "",
-                         path))
+        out.append(Issue("MC402", "error", f"{path} cannot be parsed even by MLflow's lenient "
+                         f"reader: {doc.problem}", "", path, doc.line))
         return _NOTHING, None, out
     data, params = doc.data, None
     want_params = str(info.get("params")).lower() == "true"
@@ -378,3 +377,16 @@ def _densify(typ: str, d: dict[str, Any]) -> list[list[float]] | None:
             r, c = (major, idx[k]) if typ.endswith("csr") else (idx[k], major)
             dense[r][c] = vals[k]
     return dense
+
+
+def issue_location(pkg: ModelPackage, issue: Issue) -> tuple[str, int | None]:
+    """(package-relative file, line) for an issue."""
+    info = pkg.meta.get("saved_input_example_info")
+    info = info if isinstance(info, dict) else {}
+    if issue.pointer.startswith(INFO):
+        return "MLmodel", pkg.line(issue.pointer)
+    if issue.code in ("MC405", "MC406"):
+        sp = info.get("serving_input_path")
+        return (sp if isinstance(sp, str) and sp else "serving_input_example.json"), issue.line
+    path = info.get("artifact_path")
+    return (path if isinstance(path, str) and path else "input_example.json"), issue.line
