@@ -199,5 +199,5 @@ def test_composite_action_end_to_end(tmp_path):
     assert "## modelcheck" in log
     venv_py = tmp_path / "runner" / "modelcheck-venv" / "bin" / "python"
     r = subprocess.run([str(venv_py), "-c", "import modelcheck, sys; print(modelcheck.__file__)"],
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, cwd=tmp_path)
     assert "site-packages" in r.stdout  # installed into the action's own venv

@@ -39,6 +39,8 @@ background:#eaeef2;max-width:700px}
 .b-error{background:var(--err)}.b-warning{background:var(--warn)}.b-note{background:var(--note)}
 .b-clean{background:var(--ok)}
 .grid{display:flex;gap:24px;flex-wrap:wrap;align-items:flex-start}
+.scroll{max-height:360px;overflow:auto;border:1px solid var(--bd)}
+.scroll table{border:0}.scroll thead th{position:sticky;top:0;z-index:1}
 table{border-collapse:collapse;background:#fff;border:1px solid var(--bd)}
 th,td{padding:5px 10px;border-bottom:1px solid #eaeef2;text-align:left;vertical-align:top}
 th{background:#f6f8fa;font-weight:600;white-space:nowrap}
@@ -146,7 +148,8 @@ def _package(p: PackageResult) -> str:
     attrs = (f'data-path="{_e(p.display)}" data-status="{st}" data-version="{_e(ver)}" '
              f'data-rules="{_e(rules)}" data-flavors="{_e(flavors)}" data-errors="{c["error"]}" '
              f'data-warnings="{c["warning"]}" data-notes="{c["note"]}"')
-    details = "".join(_finding(f) for f in p.findings) or '<div class="s-clean">no findings</div>'
+    worst_first = sorted(p.findings, key=lambda f: (-f.level, f.file or "", f.line or 0))
+    details = "".join(_finding(f) for f in worst_first) or '<div class="s-clean">no findings</div>'
     tw = '<span class="tw">&#9656;</span>'
     return (f'<tbody class="pkg closed" {attrs}><tr class="row">'
             f'<td class="mono">{tw}{_e(p.display)}</td><td>{_pill(st)}</td>'
@@ -231,8 +234,9 @@ def render(report: Report, ctx) -> str:
 <h2>Totals</h2>{_cards(s)}
 <h2>Packages by status</h2>{_bar(s)}
 {notes}
-<div class="grid"><div><h2>Findings by rule</h2>{_rule_table(s)}</div>
-<div><h2>Packages by MLflow version</h2>{_version_table(s)}</div></div>
+<div class="grid"><div><h2>Findings by rule</h2><div class="scroll">{_rule_table(s)}</div></div>
+<div><h2>Packages by MLflow version</h2><div class="scroll">{_version_table(s)}</div></div>
+</div>
 <h2>Packages</h2>
 <div class="filters"><input id="q" type="search" placeholder="filter: path, message, flavor...">
 <select id="fstatus">{st_opts}</select><select id="frule">{rule_opts}</select>
