@@ -106,17 +106,28 @@ def scalar_problem(value: Any, ptype: str) -> str | None:
     return f"MLflow cannot safely convert {describe(value)} to {ptype}"
 
 
-def check_param_default(default: Any, ptype: str, shape: tuple[int, ...] | None) -> str | None:
-    """Why a ParamSpec default fails MLflow's load-time validation (None when it passes)."""
+def check_param_default(default: Any, ptype: str, shape: tuple[int, ...] | None,
+                        properties: dict[str, Any] | None = None) -> str | None:
+    """Why a ParamSpec default fails MLflow's load-time validation (None when it passes).
+
+    ``properties`` maps an object param's property names to their ``required`` flag.
+    """
     if ptype == "object":
-        if shape is None:
-            if default is None or isinstance(default, dict):
+        if shape is not None:
+            if isinstance(default, list) and not default:
                 return None
-            return f"expected a JSON object or null, found {describe(default)}"
-        if not isinstance(default, list):
-            return f"expected a list of objects, found {describe(default)}"
-        bad = [d for d in default if not isinstance(d, dict)]
-        return f"list element {describe(bad[0])} is not an object" if bad else None
+            return "object params cannot have shape [-1] (MLflow validates each element as " \
+                   "a scalar)"
+        if not isinstance(default, dict):
+            return f"expected a JSON object, found {describe(default)}"
+        if properties is not None:
+            missing = sorted(k for k, req in properties.items() if req and k not in default)
+            if missing:
+                return f"missing required properties {missing}"
+            extra = sorted(k for k in default if k not in properties)
+            if extra:
+                return f"properties not in the schema: {extra}"
+        return None
     if shape is None:
         return scalar_problem(default, ptype)
     if not isinstance(default, list):

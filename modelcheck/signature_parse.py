@@ -246,12 +246,26 @@ def _colspec(elem: dict, sec: str, label: str, where: str, ctx: _Ctx) -> ColSpec
 def _legacy_optional(elem: dict, sec: str, label: str, where: str, ctx: _Ctx) -> None:
     opt = elem.get("optional")
     if "required" in elem:
+        v = ctx.version
+        # 3.x readers ignore 'optional' on composite columns; the writer's own MLflow
+        # (mlflow_version, usually pinned in requirements) decides the level
+        composite = elem.get("type") in COMPOSITE_TYPES and v is not None and tuple(
+            v.release[:2]) >= (2, 18)
         ctx.add(LEGACY_OPTIONAL, sec, where,
                 f"signature {label}: has both 'optional' and 'required'; MLflow 2.10-2.17 "
-                "raises 'Only one of `optional` and `required` can be specified' and 2.18+ "
-                "rejects 'optional' outright", fix="remove the 'optional' key")
+                "raises 'Only one of `optional` and `required` can be specified'; 2.18+ "
+                + ("ignores 'optional' on this column type" if composite
+                   else "raises TypeError on 'optional'"),
+                level="warning" if composite else None, fix="remove the 'optional' key")
         return
     new = '"required": false' if opt else '"required": true'
+    if elem.get("type") in COMPOSITE_TYPES:
+        ctx.add(LEGACY_OPTIONAL, sec, where,
+                f"signature {label}: legacy key \"optional\": {json.dumps(opt)}; MLflow 2.18 "
+                f"and later ignore it on {elem.get('type')} columns, so whether the column is "
+                "required depends on the reader's MLflow version", level="warning",
+                fix=f'replace "optional": {json.dumps(opt)} with {new}')
+        return
     ctx.add(LEGACY_OPTIONAL, sec, where,
             f"signature {label}: legacy key \"optional\": {json.dumps(opt)} (written by "
             "MLflow 2.4-2.9); MLflow 2.18 and later cannot load it (ColSpec got an unexpected "
@@ -362,6 +376,13 @@ def _properties(obj: dict, sec: str, label: str, where: str,
             ctx.add(COLUMN, sec, pwhere,
                     f"signature {plabel}: 'required' must be true or false, found "
                     f"{json.dumps(req)}", level="warning", fix='write "required": true')
+        if prop["type"] == "sparkml_vector":
+            ctx.add(COLUMN, sec, pwhere,
+                    f"signature {plabel}: sparkml_vector cannot be an object property; MLflow "
+                    "raises 'Expected values to be instance of Property'",
+                    fix='use {"type": "array", "items": {"type": "double"}}')
+            ok = False
+            continue
         dtype = _datatype(prop, sec, plabel, pwhere, ctx)
         if dtype is None:
             ok = False
@@ -612,7 +633,9 @@ def _param(elem: dict, i: int, ctx: _Ctx) -> ParamSpec | None:
     if missing or dtype is None or not shape_ok:
         return None
     default = elem["default"]
-    problem = check_param_default(default, ptype, shape)
+    props = ({k: v.required for k, v in dtype.properties.items()}
+             if ptype == "object" else None)
+    problem = check_param_default(default, ptype, shape, props)
     if problem:
         ctx.add(PARAM_DEFAULT, sec, where,
                 f"signature {label}: default {json.dumps(default)[:80]} does not fit type "

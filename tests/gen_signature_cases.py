@@ -3,10 +3,12 @@
 Run by hand with a Python that has MLflow installed (never imported by modelcheck itself):
 
     /work/venvs/mlflow2/bin/python tests/gen_signature_cases.py
+    /work/venvs/mlflow3/bin/python tests/gen_signature_cases.py
 
-It writes tests/data/signature_cases.json, which tests/test_signature_differential.py uses to
-check that our parser rejects exactly what MLflow rejects. Cases are hand-written edge cases
-plus deterministic random mutations of valid MLflow-written signatures.
+It writes tests/data/signature_cases_<mlflow version>.json, which
+tests/test_signature_differential.py uses to check that our parser rejects exactly what
+MLflow rejects. Cases are hand-written edge cases plus deterministic random mutations of
+valid MLflow-written signatures.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import random
 import warnings
 from pathlib import Path
 
-OUT = Path(__file__).parent / "data" / "signature_cases.json"
+DATA = Path(__file__).parent / "data"
 
 VALID = [
     [{"type": "long", "name": "i", "required": True},
@@ -80,6 +82,33 @@ HAND = [
     {"inputs": json.dumps([{"type": "long"}]),
      "params": json.dumps([{"name": 1, "type": "long", "default": 1},
                            {"name": "1", "type": "long", "default": 2}])},
+    # features of 2.19/2.20 (rejected by older readers)
+    {"inputs": json.dumps([{"type": "any", "name": "a", "required": True}])},
+    {"inputs": json.dumps([{"type": "any", "name": "a", "required": True, "foo": 1}])},
+    {"inputs": json.dumps([{"type": "array", "items": {"type": "any"}, "name": "a",
+                            "required": True}])},
+    {"inputs": json.dumps([{"type": "array", "items": {"type": "long"}, "name": "a",
+                            "optional": True}])},
+    {"inputs": json.dumps([{"type": "object", "name": "a", "required": True, "properties": {
+        "v": {"type": "sparkml_vector"}}}])},
+    {"inputs": json.dumps([{"type": "string"}]),
+     "params": json.dumps([{"name": "o", "type": "object", "default": {"x": 1}, "shape": None,
+                            "properties": {"x": {"type": "long", "required": True}}}])},
+    {"inputs": json.dumps([{"type": "string"}]),
+     "params": json.dumps([{"name": "o", "type": "object", "default": None,
+                            "properties": {"x": {"type": "long", "required": True}}}])},
+    {"inputs": json.dumps([{"type": "string"}]),
+     "params": json.dumps([{"name": "o", "type": "object", "default": 5,
+                            "properties": {"x": {"type": "long", "required": True}}}])},
+    {"inputs": json.dumps([{"type": "string"}]),
+     "params": json.dumps([{"name": "o", "type": "object", "default": {"y": 1},
+                            "properties": {"x": {"type": "long", "required": True}}}])},
+    {"inputs": json.dumps([{"type": "string"}]),
+     "params": json.dumps([{"name": "o", "type": "object", "default": [{"x": 1}],
+                            "shape": [-1],
+                            "properties": {"x": {"type": "long", "required": True}}}])},
+    {"inputs": json.dumps([{"type": "string"}]),
+     "params": json.dumps([{"name": "o", "type": "object", "default": {"x": 1}}])},
 ]
 
 
@@ -169,11 +198,12 @@ def main() -> None:
             datetimes[s] = not isinstance(np.datetime64(s).item(), int)
         except Exception:  # noqa: BLE001
             datetimes[s] = False
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text(json.dumps({"mlflow": mlflow.__version__, "numpy": np.__version__,
+    DATA.mkdir(exist_ok=True)
+    out = DATA / f"signature_cases_{mlflow.__version__}.json"
+    out.write_text(json.dumps({"mlflow": mlflow.__version__, "numpy": np.__version__,
                                "signatures": sigs, "dtypes": dtypes,
                                "datetimes": datetimes}, indent=1) + "\n")
-    print(f"{len(sigs)} signatures, {len(dtypes)} dtypes, {len(datetimes)} datetimes -> {OUT}")
+    print(f"{len(sigs)} signatures, {len(dtypes)} dtypes, {len(datetimes)} datetimes -> {out}")
 
 
 if __name__ == "__main__":

@@ -18,40 +18,47 @@ from modelcheck.registry import all_rules
 from modelcheck.signature_checks import datetime_problem
 from modelcheck.signature_parse import parse
 
-DATA = json.loads((Path(__file__).parent / "data" / "signature_cases.json").read_text())
-READER = Version(DATA["mlflow"])
+FILES = sorted((Path(__file__).parent / "data").glob("signature_cases_*.json"))
+RECORDS = [json.loads(f.read_text()) for f in FILES]
+CASES = [(r["mlflow"], c) for r in RECORDS for c in r["signatures"]]
 # deliberately stricter than MLflow (it loads these; they break later or mean trouble)
 STRICTER = ("duplicate name", "not integers >= -1", "shape must be a JSON list",
             "legacy key \"optional\"")
 
 
-def _errors(sig: dict) -> list[str]:
+def _errors(sig: dict, reader: str) -> list[str]:
     rules = all_rules()
     out = []
-    for p in parse(sig, READER).problems:
+    for p in parse(sig, Version(reader)).problems:
         level = p.level or str(rules[p.code].meta.level)
         if level == "error" or p.code == "MC313":  # too new for this reader: it cannot load it
             out.append(p.message)
     return out
 
 
-@pytest.mark.parametrize("case", DATA["signatures"],
-                         ids=[str(i) for i in range(len(DATA["signatures"]))])
-def test_signature_verdict_matches_mlflow(case) -> None:
-    errors = _errors(case["sig"])
+def test_recordings_exist() -> None:
+    assert len(FILES) >= 1 and all(len(r["signatures"]) > 300 for r in RECORDS)
+
+
+@pytest.mark.parametrize(("reader", "case"), CASES,
+                         ids=[f"{v}-{i}" for i, (v, _) in enumerate(CASES)])
+def test_signature_verdict_matches_mlflow(reader, case) -> None:
+    errors = _errors(case["sig"], reader)
     if not case["ok"]:
-        assert errors, f"MLflow {DATA['mlflow']} rejects this ({case['error']}), we do not"
+        assert errors, f"MLflow {reader} rejects this ({case['error']}), we do not"
     else:
         real = [m for m in errors if not any(s in m for s in STRICTER)]
-        assert not real, f"MLflow {DATA['mlflow']} loads this, we report {real}"
+        assert not real, f"MLflow {reader} loads this, we report {real}"
 
 
-def test_dtype_verdicts_match_numpy() -> None:
-    wrong = {d: ok for d, ok in DATA["dtypes"].items() if (check_dtype(d)[0] == "ok") != ok}
-    assert not wrong, f"numpy {DATA['numpy']} disagrees on {wrong}"
+@pytest.mark.parametrize("record", RECORDS, ids=[r["mlflow"] for r in RECORDS])
+def test_dtype_verdicts_match_numpy(record) -> None:
+    wrong = {d: ok for d, ok in record["dtypes"].items() if (check_dtype(d)[0] == "ok") != ok}
+    assert not wrong, f"numpy {record['numpy']} disagrees on {wrong}"
 
 
-def test_datetime_verdicts_match_numpy() -> None:
-    wrong = {s: ok for s, ok in DATA["datetimes"].items()
+@pytest.mark.parametrize("record", RECORDS, ids=[r["mlflow"] for r in RECORDS])
+def test_datetime_verdicts_match_numpy(record) -> None:
+    wrong = {s: ok for s, ok in record["datetimes"].items()
              if (datetime_problem(s) is None) != ok}
-    assert not wrong, f"numpy {DATA['numpy']} disagrees on {wrong}"
+    assert not wrong, f"numpy {record['numpy']} disagrees on {wrong}"

@@ -207,7 +207,7 @@ def test_features_newer_than_writer(version, feature, expect) -> None:
 
 
 def test_object_and_plain_params_versions() -> None:
-    p = [{"name": "o", "type": "object", "default": None,
+    p = [{"name": "o", "type": "object", "default": {"x": 1},
           "properties": {"x": {"type": "long", "required": True}}}]
     assert "MC313" in codes(parse(sig(inputs=[{"type": "string"}], params=p),
                                   Version("2.17.2")))
