@@ -325,7 +325,7 @@ class _Machine:
             self.scan.calls.append(Call(func, targs))
             if (func.module, func.name) in NESTED_LOADERS or func.name == "_load_from_bytes":
                 for a in targs:
-                    if isinstance(a, (bytes, bytearray)):
+                    if isinstance(a, (bytes, bytearray)) and not _nested_magic(a):
                         _scan_any(bytes(a), self.scan, f"{self.label()}@{func.qualname}",
                                   self.depth + 1, self.deadline)
             if func.name in ("_make_skeleton_class", "_make_skeleton_enum") and len(targs) > 1 \
@@ -334,8 +334,7 @@ class _Machine:
         return Obj(func, args)
 
     def _bytes(self, value: bytes) -> None:
-        if len(value) >= 8 and (value[:4] == ZIP_MAGIC or (value[0] == 0x80
-                                                            and 2 <= value[1] <= 5)):
+        if _nested_magic(value):
             _scan_any(value, self.scan, f"{self.label()}#bytes@{self.f.tell() - len(value)}",
                       self.depth + 1, self.deadline)
 
@@ -519,6 +518,12 @@ class _Machine:
         if pos > len(self.data):
             raise EOFError("truncated joblib array data")
         self.f.seek(pos)
+
+
+def _nested_magic(value: bytes | bytearray) -> bool:
+    """Bytes that are scanned as a nested pickle or zip wherever they appear."""
+    return len(value) >= 8 and (value[:4] == ZIP_MAGIC or (value[0] == 0x80
+                                                            and 2 <= value[1] <= 5))
 
 
 class _Limit(Exception):

@@ -64,7 +64,9 @@ def scan_skops(data: bytes) -> SkopsScan:
         if not isinstance(node, dict):
             continue
         mod, cls = node.get("__module__"), node.get("__class__")
-        if isinstance(mod, str) and isinstance(cls, str):
+        inner = node.get("content")
+        is_function = isinstance(inner, dict) and "module_path" in inner
+        if isinstance(mod, str) and isinstance(cls, str) and not is_function:
             seen.setdefault(f"{mod}.{cls}")
         mp, fn = node.get("module_path"), node.get("function")
         if isinstance(mp, str) and isinstance(fn, str):
