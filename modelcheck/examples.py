@@ -3,7 +3,7 @@
 ``example_issues(pkg)`` (cached per package) reads ``saved_input_example_info``, the example
 file and ``serving_input_example.json``, builds a normalized view (a column-wise
 :class:`~modelcheck.conformance.Frame`, tensors, params) and returns every :class:`Issue`
-found: reading problems (MC401-MC407) and conformance to the signature (MC411-MC417).
+found: reading problems (MC401-MC406) and conformance to the signature (MC411-MC417).
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def read_example(pkg: ModelPackage, info: dict[str, Any]) -> tuple[Any, Any, lis
                          INFO + "/artifact_path"))
         return _NOTHING, None, out
     if doc.kind == "too-large":
-        out.append(Issue("MC407", "warning", f"{doc.problem}: the example was not checked",
+        out.append(Issue("MC402", "warning", f"{doc.problem}: the example was not checked",
                          "", path))
         return _NOTHING, None, out
     if not doc.ok:
@@ -315,7 +315,7 @@ def _serving(pkg: ModelPackage, info: dict[str, Any], body: Any, params: Any) ->
         return out
     doc = pkg.json(sp)
     if doc.kind == "too-large":
-        return [Issue("MC407", "warning", f"{doc.problem}: the serving example was not "
+        return [Issue("MC406", "warning", f"{doc.problem}: the serving example was not "
                       "checked", "", sp)]
     if not doc.ok:
         return [Issue("MC406", "error", f"{sp} cannot be parsed: {doc.problem}", "", sp)]

@@ -1,4 +1,4 @@
-"""MC401-MC407: the stored input example and serving example can be read in the form declared."""
+"""MC401-MC406: the stored input example and serving example can be read in the form declared."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ _FIX = {
              "the orphan file",
     "MC406": "regenerate serving_input_example.json from the input example "
              "(mlflow.models.convert_input_example_to_serving_input)",
-    "MC407": "store a smaller example (a few rows are enough)",
     "MC411": "add the missing columns to the example, or mark them required: false in the "
              "signature",
     "MC412": "fix the example values, or the column type in the signature",
@@ -65,7 +64,8 @@ def example_invalid_json(pkg):
 
     What it checks
     The example file parses with Python's `json.loads` (NaN, Infinity and -Infinity are legal:
-    MLflow writes them itself).
+    MLflow writes them itself). A file over modelcheck's size cap is reported as a warning
+    (not checked).
 
     Why it matters
     `Model.load_input_example` and serving validation fail on unparseable JSON.
@@ -164,22 +164,3 @@ def serving_example_mismatch(pkg):
     Regenerate it with `mlflow.models.convert_input_example_to_serving_input`.
     """
     yield from hits(pkg, "MC406")
-
-
-@rule("MC407", "example-too-large", Level.WARNING, tags=("example",))
-def example_too_large(pkg):
-    """The example file is over modelcheck's size cap and was not checked.
-
-    What it checks
-    The input example and serving example are within the text-file size cap.
-
-    Why it matters
-    Huge examples slow down logging, loading and UIs, and they were not validated here.
-
-    Example
-    A 50 MB `input_example.json` holding a whole training set.
-
-    How to fix
-    Store a few representative rows.
-    """
-    yield from hits(pkg, "MC407")
