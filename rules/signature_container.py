@@ -6,7 +6,7 @@ from modelcheck.model import Hit, Level, rule
 from modelcheck.signature_parse import BAD_JSON, EMPTY, NOT_STRING, signature_hits
 
 
-@rule("MC301", "signature-missing", Level.NOTE, tags=("signature",))
+@rule("MC301", "signature-missing", Level.WARNING, tags=("signature",))
 def signature_missing(pkg):
     """A pyfunc-capable model has no signature, so serving cannot check its inputs.
 
