@@ -282,9 +282,12 @@ def flavor_library_pin_mismatch(pkg):
         if not mine:
             if _conda_has(env, pip_name) or any(r.url and not r.name for r in reqs):
                 continue
-            yield Hit(f"MLmodel {key} is {raw} but {file} has no {pip_name} requirement, so a "
-                      f"rebuilt environment will not install {pip_name}", file=file,
-                      pointer=ptr, key=f"missing:{pip_name}",
+            via = _find(reqs, ("mlflow", "mlflow-skinny")) if pip_name == "cloudpickle" else []
+            what = (f"it is installed only as an unpinned dependency of {via[0].name}" if via
+                    else f"a rebuilt environment will not install {pip_name}")
+            yield Hit(f"MLmodel {key} is {raw} but {file} has no {pip_name} requirement: "
+                      f"{what}", file=file, pointer=ptr, key=f"missing:{pip_name}",
+                      level=Level.NOTE if via else None,
                       fix=f"add {pip_name}=={public} to {file} and the conda pip list")
             continue
         for r in mine:
@@ -305,7 +308,9 @@ def serialization_dependency_missing(pkg):
     What it checks
     A `sklearn` or `lightgbm` flavor with `serialization_format: skops` needs `skops` in the
     requirements; `serialization_format: cloudpickle` needs `cloudpickle`. MLflow adds these
-    itself (2.x sklearn adds `cloudpickle==`, 3.14+ adds `skops==`).
+    itself (2.x sklearn adds `cloudpickle==`, 3.14+ adds `skops==`). When the library is only
+    reachable as a dependency of a required `mlflow` (`mlflow` depends on `skops<1` in 3.x,
+    `mlflow-skinny` on `cloudpickle<4`), it is a note: it installs, but unpinned.
 
     Why it matters
     Loading the model in a rebuilt environment imports that library first; without it the load
@@ -331,6 +336,15 @@ def serialization_dependency_missing(pkg):
         if dep is None or _find(reqs, (dep,)) or _conda_has(env, dep):
             continue
         ptr = join_pointer("flavors", flavor, "serialization_format")
+        carriers = ("mlflow",) if dep == "skops" else ("mlflow", "mlflow-skinny")
+        via = _find(reqs, carriers)
+        if via:
+            yield Hit(f"MLmodel {flavor} serialization_format is {fmt!r} (line {pkg.line(ptr)}) "
+                      f"but {file} does not pin {dep}: it is installed only as a dependency of "
+                      f"{via[0].name}, at whatever version that allows", file=file, pointer=ptr,
+                      key=f"{flavor}:{dep}", level=Level.NOTE,
+                      fix=f"pin {dep}==<version used to save> in {file} and the conda pip list")
+            continue
         yield Hit(f"MLmodel {flavor} serialization_format is {fmt!r} (line {pkg.line(ptr)}) "
                   f"but {file} has no {dep} requirement: loading needs it", file=file,
                   pointer=ptr, key=f"{flavor}:{dep}",
