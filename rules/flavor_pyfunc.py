@@ -113,10 +113,11 @@ def flavor_pyfunc_python_model_unset(pkg):
     `MLmodel`, or re-log the model.
     """
     pf = pkg.pyfunc
-    if pf is None or pf.get("loader_module") not in PYTHON_MODEL_LOADERS:
+    lm = None if pf is None else pf.get("loader_module")
+    if not isinstance(lm, str) or lm not in PYTHON_MODEL_LOADERS:
         return
     if pf.get("python_model") is None and pf.get("model_code_path") is None:
-        yield _hit(pkg, f"loader_module {pf['loader_module']} needs python_model (the pickled "
+        yield _hit(pkg, f"loader_module {lm} needs python_model (the pickled "
                    "PythonModel) or model_code_path (models-from-code); neither is set",
                    "restore python_model: python_model.pkl or model_code_path, or re-log",
                    "loader_module")

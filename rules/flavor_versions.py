@@ -78,7 +78,7 @@ def flavor_sklearn_serialization(pkg):
     ptr = join_pointer("flavors", "sklearn", "serialization_format")
     if fmt is None:
         return  # MLflow defaults to pickle
-    if fmt not in SKLEARN_FORMATS:
+    if not isinstance(fmt, str) or fmt not in SKLEARN_FORMATS:
         yield Hit(f"serialization_format is {fmt!r}; mlflow.sklearn accepts only "
                   f"{', '.join(SKLEARN_FORMATS)}", file="MLmodel", line=pkg.line(ptr),
                   pointer=ptr, fix="re-save the model with a supported serialization_format")

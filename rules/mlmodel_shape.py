@@ -20,7 +20,7 @@ _PY_LINE = re.compile(
 
 @dataclass(frozen=True)
 class Shape:
-    kind: str  # "lfs", "conflict", "json", "python"
+    kind: str  # "lfs", "conflict", "json", "python", "html"
     line: int
     detail: str = ""
 
@@ -53,6 +53,8 @@ def _shape(pkg) -> Shape | None:
             keys = ", ".join(sorted(map(str, data))[:6]) if isinstance(data, dict) else ""
             return Shape("json", line, keys)
     doc = pkg.mlmodel
+    if stripped[:15].lower().startswith(("<!doctype html", "<html")):
+        return Shape("html", text.count("\n", 0, len(text) - len(stripped)) + 1)
     if not doc.ok or not isinstance(doc.data, dict):
         py = _PY_LINE.search(text)
         if py:
@@ -114,11 +116,11 @@ def mlmodel_merge_conflict(pkg):
 
 @rule("MC111", "mlmodel-foreign-format", Level.ERROR, tags=("mlmodel",))
 def mlmodel_foreign_format(pkg):
-    """`MLmodel` holds JSON or Python source instead of the MLmodel YAML.
+    """`MLmodel` holds JSON, Python source or an HTML page instead of the MLmodel YAML.
 
     What it checks
-    An `MLmodel` that is a JSON document, or that fails to parse as a YAML mapping and looks
-    like Python source (`import ...`, `def ...`, `class ...`).
+    An `MLmodel` that is a JSON document or an HTML page, or that fails to parse as a YAML
+    mapping and looks like Python source (`import ...`, `def ...`, `class ...`).
 
     Why it matters
     A JSON object is valid YAML, so MLflow reads it, but a JSON file saved under this name
@@ -134,7 +136,12 @@ def mlmodel_foreign_format(pkg):
     Python file under its own name.
     """
     s = foreign_shape(pkg)
-    if s is None or s.kind not in ("json", "python"):
+    if s is None or s.kind not in ("json", "python", "html"):
+        return
+    if s.kind == "html":
+        yield Hit("MLmodel holds an HTML page (a web page saved instead of the raw file?), not "
+                  "the MLmodel YAML", file=_FILE, line=s.line,
+                  fix="download the raw MLmodel file (not the web page) or re-log the model")
         return
     if s.kind == "python":
         yield Hit(f"MLmodel holds Python source ({s.detail!r} on line {s.line}), not the "
