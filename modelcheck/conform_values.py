@@ -239,19 +239,19 @@ def cast_datetime(values: Sequence[Any], kind: str, v3: bool) -> Verdict:
             return f"boolean {values[0]} is not a datetime", None
         return None, "booleans are read as nanoseconds since the epoch"
     if kind == "str":
-        first = None
-        for v in values:
+        shapes: dict[str, Any] = {}
+        for v in set(values):  # each distinct string parsed once
             if is_missing(v):
                 continue
             shape = iso_shape(v)
             if shape is None:
                 return f"string {short(v)} is not an ISO-8601 datetime", None
-            if v3:
-                if first is None:
-                    first = (shape, v)
-                elif shape != first[0]:
-                    return (f"{short(v)} does not have the format of the first value "
-                            f"{short(first[1])} (pandas infers one format per column)"), None
+            shapes[v] = shape
+        if v3 and len(set(shapes.values())) > 1:
+            first = next(v for v in values if not is_missing(v))
+            bad = next(v for v in values if not is_missing(v) and shapes[v] != shapes[first])
+            return (f"{short(bad)} does not have the format of the first value "
+                    f"{short(first)} (pandas infers one format per column)"), None
         return OK
     bad = _first_bad(values, lambda v: not is_missing(v))
     return f"{type(bad).__name__} value {short(bad)} is not a datetime", None
