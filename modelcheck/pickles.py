@@ -253,9 +253,11 @@ class _Machine:
             except (ValueError, EOFError, IndexError, KeyError, TypeError, OverflowError,
                     UnicodeDecodeError, MemoryError) as exc:
                 if first:
+                    at = self.f.tell()
+                    why = ("truncated: the data ends before the pickle's STOP opcode"
+                           if at >= len(self.data) else _short(exc))
                     self.scan.problems.append(
-                        f"{self.label()}: not a valid pickle at byte {self.f.tell()}: "
-                        f"{_short(exc)}")
+                        f"{self.label()}: not a valid pickle at byte {at}: {why}")
                 # a broken pickle after a complete one is data a loader never reads as pickle
                 return
 
