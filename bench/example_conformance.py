@@ -34,8 +34,8 @@ def build() -> tuple[dict, str]:
            "datetime": lambda: f"2024-01-{rng.randint(10, 28)}T00:00:00"}
     cols = [f"c{j}" for j in range(COLS)]
     rows = [[gen[t]() for t in types] for _ in range(ROWS)]
-    sig = {"inputs": json.dumps([{"type": t, "name": c, "required": True}
-                                 for c, t in zip(cols, types)]), "outputs": None, "params": None}
+    specs = [{"type": t, "name": c, "required": True} for c, t in zip(cols, types, strict=True)]
+    sig = {"inputs": json.dumps(specs), "outputs": None, "params": None}
     return sig, json.dumps({"columns": cols, "data": rows})
 
 

@@ -214,8 +214,8 @@ def iso_shape(v: str) -> tuple[Any, ...] | None:
     if not m:
         return None
     y, mo, d = int(m[1]), int(m[2]), int(m[3])
-    if not (1 <= mo <= 12 and 1 <= d <= _days(y, mo)):
-        return None
+    if not (1 <= mo <= 12 and 1 <= d <= _days(y, mo)) or not 1678 <= y <= 2261:
+        return None  # invalid, or outside pandas' datetime64[ns] range (OutOfBoundsDatetime)
     if m[4] and (int(m[5]) > 23 or int(m[6]) > 59 or (m[7] and int(m[7]) > 59)):
         return None
     return (m[4], m[7] is not None, m[8] is not None)
