@@ -8,6 +8,7 @@ alias bombs and deep nesting before constructing any Python objects.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,19 +85,19 @@ def join_pointer(*parts: object) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-_yaml = None
+_local = threading.local()  # a ruamel YAML object is not thread-safe: one per thread
 
 
 def _parser():
-    global _yaml
-    if _yaml is None:
+    y = getattr(_local, "yaml", None)
+    if y is None:
         from ruamel.yaml import YAML
 
         y = YAML(typ="safe", pure=False)
         y.version = (1, 1)
         y.allow_duplicate_keys = True
-        _yaml = y
-    return _yaml
+        _local.yaml = y
+    return y
 
 
 def _mark(exc: Exception) -> tuple[int | None, int | None]:
