@@ -19,7 +19,7 @@ make("MC103","fail","bad-indent","v2", edit=sub("  sklearn:\n", "  sklearn:\n\tb
 make("MC104","fail","python-object-tag","v2", edit=sub("run_id: 4f7f", "run_id: !!python/object/apply:os.system ['id']\nx_run_id: 4f7f"), expect={"count":1,"lines":[19]})
 make("MC105","fail","two-documents","v2", edit=lambda t: t + "---\nflavors: {}\n", expect={"count":1})
 bomb = 'a: &a ["x","x","x","x","x","x","x","x","x","x"]\n' + "".join(
-    f'{c}: &{c} [{",".join(["*"+p]*10)}]\n' for p, c in zip("abcdefg", "bcdefgh"))
+    f'{c}: &{c} [{",".join(["*"+p]*10)}]\n' for p, c in zip("abcdefg", "bcdefgh", strict=True))
 make("MC106","fail","billion-laughs","v2", edit=lambda t: t + bomb, expect={"count":1,"messages":["laughs"]})
 make("MC107","fail","duplicate-version","v2", edit=sub("    sklearn_version: 1.1.1\n", "    sklearn_version: 1.0.2\n    serialization_format: cloudpickle\n    sklearn_version: 1.1.1\n"),
      expect={"count":2,"messages":["'sklearn_version'","keeps the last"]})
