@@ -75,6 +75,8 @@ def value_sets(rng: random.Random) -> dict[str, list[Any]]:
         "big_ints": [2**40, 3, -(2**35)],
         "mixed_int_str": [1, "a", 2],
         "epoch_ints": [1700000000, 0, 86400],
+        "out_of_range_dates": ["1500-01-01", "2024-01-01", "2024-01-02"],
+        "mixed_iso_formats": ["2024-01-01", "2024-01-02T03:04:05", "2024-01-03"],
     }
 
 
