@@ -1,0 +1,217 @@
+"""A real S3-compatible HTTP server on 127.0.0.1 (moto's), in a child process, for tests and
+the bucket-scan benchmark, plus helpers to fill a bucket with generated model packages.
+
+``python tests/s3server.py PORT [--latency-ms N]`` serves moto's S3 on 127.0.0.1:PORT; with
+``--latency-ms`` every request is held N ms first (a model of a real network, bench only).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO.parent / "shared" / "corpus" / "realworld"
+if not CORPUS.is_dir():
+    CORPUS = Path("/work/shared/corpus/realworld")
+SKLEARN = REPO / "tests" / "rules" / "MC101" / "pass" / "real-sklearn-2.5"
+DENY_PATH = "/__modelcheck_test__/deny"
+ADMIN = {"AWS_ACCESS_KEY_ID": "admin", "AWS_SECRET_ACCESS_KEY": "admin",
+         "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class S3Server:
+    endpoint: str
+    proc: subprocess.Popen
+
+    def client(self, key: str = "admin", secret: str = "admin"):
+        import boto3
+
+        return boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1",
+                            aws_access_key_id=key, aws_secret_access_key=secret)
+
+    def iam(self):
+        import boto3
+
+        return boto3.client("iam", endpoint_url=self.endpoint, region_name="us-east-1",
+                            aws_access_key_id="admin", aws_secret_access_key="admin")
+
+    def options(self, key: str = "admin", secret: str = "admin") -> dict[str, str]:
+        """``--storage-option`` values for s3fs against this server."""
+        return {"key": key, "secret": secret, "client_kwargs.endpoint_url": self.endpoint,
+                "client_kwargs.region_name": "us-east-1"}
+
+    def deny(self, *patterns: str) -> None:
+        """Answer 403 AccessDenied (S3's XML error) for GETs of ``bucket/key`` globs, and for
+        listings of a bucket given as ``bucket/``. Enforced by a front on this server: moto's
+        own IAM enforcement rejects SigV4 on listings with '/' in the query (moto's bug)."""
+        req = urllib.request.Request(f"{self.endpoint}{DENY_PATH}",
+                                     data=json.dumps(list(patterns)).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            resp.read()
+
+
+@contextlib.contextmanager
+def s3_server(latency_ms: float = 0) -> Iterator[S3Server]:
+    port = free_port()
+    cmd = [sys.executable, __file__, str(port)]
+    if latency_ms:
+        cmd += ["--latency-ms", str(latency_ms)]
+    env = dict(os.environ, **ADMIN)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    err = proc.stderr.read().decode() if proc.stderr else ""
+                    raise RuntimeError(f"moto server did not start: {err[-2000:]}") from None
+                time.sleep(0.1)
+        yield S3Server(endpoint, proc)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+# -- generated packages ----------------------------------------------------------------------
+
+def corpus_packages() -> list[Path]:
+    """Real packages (copied, never edited): the corpus (big 008 left out) and a fixture."""
+    found = [SKLEARN]
+    if CORPUS.is_dir():
+        found += [p for p in sorted(CORPUS.iterdir())
+                  if p.is_dir() and not p.name.startswith("008_")]
+    return found
+
+
+def _break(pkg: Path, how: str) -> None:
+    """Edit one thing in a copied package."""
+    ml = pkg / "MLmodel"
+    if how == "no-mlmodel":
+        ml.unlink()
+    elif how == "bad-yaml":
+        ml.write_text(ml.read_text() + "flavors: [unclosed\n")
+    elif how == "renamed":
+        ml.rename(pkg / "MLModel")
+    elif how == "bad-requirements":
+        (pkg / "requirements.txt").write_text("mlflow==2.5.0\nscikit-learn=>1.2\n")
+    elif how == "bad-signature":
+        ml.write_text(ml.read_text() + "signature:\n  inputs: '[{\"type\": \"double\"'\n")
+
+
+BROKEN = ("no-mlmodel", "bad-yaml", "renamed", "bad-requirements", "bad-signature")
+
+
+def make_tree(root: Path, n: int) -> list[str]:
+    """About ``n`` packages under ``root`` (some broken, some nested); their relative dirs."""
+    real = corpus_packages()
+    rels: list[str] = []
+    i = 0
+    while len(rels) < n:
+        src = real[i % len(real)] if i < 3 * len(real) else SKLEARN
+        group = f"team{i % 7}" + ("/nested/deeper" if i % 11 == 0 else "")
+        rel = f"{group}/pkg{i:04d}-{src.name[:24]}"
+        shutil.copytree(src, root / rel, copy_function=shutil.copyfile)
+        for q in [root / rel, *(root / rel).rglob("*")]:
+            q.chmod(0o755 if q.is_dir() else 0o644)  # the corpus is read-only
+        if i % 9 == 4:
+            _break(root / rel, BROKEN[(i // 9) % len(BROKEN)])
+        rels.append(rel)
+        i += 1
+    # not packages, must be ignored the same way locally and in the bucket
+    (root / "team0" / "notes").mkdir(parents=True, exist_ok=True)
+    (root / "team0" / "notes" / "README.md").write_text("not a model\n")
+    venv = root / "team1" / ".venv" / "lib" / "pkg"
+    shutil.copytree(SKLEARN, venv, copy_function=shutil.copyfile)
+    return rels
+
+
+def upload_tree(client, bucket: str, root: Path, prefix: str, workers: int = 8) -> int:
+    from concurrent.futures import ThreadPoolExecutor
+
+    files = [p for p in root.rglob("*") if p.is_file()]
+
+    def put(p: Path) -> None:
+        key = f"{prefix}/{p.relative_to(root).as_posix()}" if prefix else \
+            p.relative_to(root).as_posix()
+        client.put_object(Bucket=bucket, Key=key, Body=p.read_bytes())
+
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(put, files))
+    return len(files)
+
+
+_DENIED = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
+           b"<Message>Access Denied</Message></Error>")
+
+
+def _front(app, latency_ms: float):
+    """Optional latency, and denials set through DENY_PATH (see S3Server.deny)."""
+    import fnmatch
+
+    denied: list[str] = []
+
+    def front(environ, start_response):
+        if latency_ms:
+            time.sleep(latency_ms / 1000)
+        path = environ.get("PATH_INFO", "")
+        if path == DENY_PATH:
+            size = int(environ.get("CONTENT_LENGTH") or 0)
+            denied[:] = json.loads(environ["wsgi.input"].read(size) or b"[]")
+            start_response("204 No Content", [])
+            return [b""]
+        if environ.get("REQUEST_METHOD") in ("GET", "HEAD") and denied:
+            target = path.lstrip("/")
+            listing = "/" not in target.rstrip("/")
+            if listing:
+                target = target.rstrip("/") + "/"
+            if any((p == target) if listing else
+                   (not p.endswith("/") and fnmatch.fnmatchcase(target, p)) for p in denied):
+                start_response("403 Forbidden", [("Content-Type", "application/xml"),
+                                                 ("Content-Length", str(len(_DENIED)))])
+                return [_DENIED]
+        return app(environ, start_response)
+
+    return front
+
+
+def _serve(port: int, latency_ms: float) -> None:
+    import logging
+
+    from moto.server import DomainDispatcherApplication, create_backend_app
+    from werkzeug.serving import run_simple
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    app = _front(DomainDispatcherApplication(create_backend_app), latency_ms)
+    run_simple("127.0.0.1", port, app, threaded=True, use_reloader=False)
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    lat = float(args[args.index("--latency-ms") + 1]) if "--latency-ms" in args else 0.0
+    _serve(int(args[0]), lat)

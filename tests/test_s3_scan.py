@@ -1,0 +1,216 @@
+"""Bucket scans against a real S3-compatible server (moto's) on 127.0.0.1.
+
+A bucket of ~200 packages copied from real ones (some broken, some nested, a venv and a
+non-package folder to skip) is scanned over HTTP and compared, package by package, with a
+local scan of the same tree. The server answers 403 AccessDenied for some objects and for the
+listing of one whole bucket: those become notifications and MC902 findings (exit 2), the rest
+is reported.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("s3fs")
+pytest.importorskip("moto.server")
+
+sys.path.insert(0, str(Path(__file__).parent))
+import s3server  # noqa: E402
+
+from modelcheck.api import check  # noqa: E402
+from modelcheck.package import ModelPackage  # noqa: E402
+from modelcheck.settings import Settings  # noqa: E402
+from modelcheck.sources.fsspec_source import Listing, open_url, storage_options  # noqa: E402
+
+N_PACKAGES = int(os.environ.get("MODELCHECK_TEST_BUCKET_PACKAGES", "200"))
+
+
+def _key(f) -> tuple:
+    return (f.code, str(f.level), f.file, f.line, f.col, f.pointer, f.message)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tree")
+    rels = s3server.make_tree(root, N_PACKAGES)
+    good = [r for r in rels if (root / r / "MLmodel").is_file() and (root / r / "conda.yaml")
+            .is_file() and "/nested/" not in r]
+    denied_ml, denied_env = good[1:3], good[5:7]
+    with s3server.s3_server() as srv:
+        admin = srv.client()
+        for b in ("models", "locked"):
+            admin.create_bucket(Bucket=b)
+        s3server.upload_tree(admin, "models", root, "fleet")
+        s3server.upload_tree(admin, "locked", root / good[0], "x")
+        s3server.upload_tree(admin, "models", root / good[0], "scratch/pkg")
+        srv.deny(*[f"models/fleet/{r}/MLmodel" for r in denied_ml],
+                 *[f"models/fleet/{r}/conda.yaml" for r in denied_env], "locked/")
+        creds = ("admin", "admin")
+        yield {"root": root, "rels": rels, "srv": srv, "creds": creds,
+               "denied_ml": denied_ml, "denied_env": denied_env, "good": good,
+               "options": srv.options(*creds)}
+
+
+def _settings(world, **kw) -> Settings:
+    return Settings(storage_options=dict(world["options"]), **kw)
+
+
+def test_bucket_scan_matches_local_scan(world):
+    root: Path = world["root"]
+    calls: list[tuple[int, int]] = []
+    remote = check(["s3://models/fleet"], _settings(world, jobs=8),
+                   progress=lambda i, n: calls.append((i, n)))
+    local = check([str(root)], Settings())
+
+    base = "s3://models/fleet/"
+    got = {p.display[len(base):]: p for p in remote.packages}
+    want = {os.path.relpath(os.path.abspath(p.display), root).replace(os.sep, "/"): p
+            for p in local.packages}
+    assert set(got) == set(want)  # the venv and notes/ are skipped by both
+    nested = set(want) - set(world["rels"])  # packages inside packages (corpus 011)
+    assert set(world["rels"]) <= set(want) and all(n.endswith("/artifacts/model") for n in nested)
+    assert calls and calls[-1] == (len(got), len(got))
+
+    denied = set(world["denied_ml"]) | set(world["denied_env"])
+    compared = 0
+    for rel, lp in want.items():
+        if rel in denied:
+            continue
+        assert [_key(f) for f in got[rel].findings] == [_key(f) for f in lp.findings], rel
+        compared += 1
+    assert compared == len(want) - len(denied)
+    codes = {f.code for p in local.packages for f in p.findings}
+    assert {"MC101", "MC103", "MC501"} <= codes  # the broken copies are really broken
+
+    for rel in world["denied_ml"]:
+        (f,) = got[rel].findings
+        assert f.code == "MC902" and "MLmodel cannot be read: access denied" in f.message
+    for rel in world["denied_env"]:
+        assert not [f for f in got[rel].findings if f.code == "MC901"]
+        assert any(f"fleet/{rel}/conda.yaml: cannot be read: access denied" in n
+                   for n in remote.notifications), remote.notifications
+    assert len(remote.notifications) == len(denied)
+    assert remote.exit_code() == 2
+
+
+def test_denied_file_is_an_unreadable_read(world):
+    rel = world["denied_env"][0]
+    fs, root = open_url(f"s3://models/fleet/{rel}", storage_options(world["options"]))
+    src = Listing.of(fs, root, f"s3://models/fleet/{rel}").source("")
+    pkg = ModelPackage(src)
+    r = pkg.read("conda.yaml")
+    assert not r.ok and r.kind == "unreadable" and "access denied" in r.problem
+    assert pkg.read("MLmodel").ok
+    assert src.entry("conda.yaml").size == (world["root"] / rel / "conda.yaml").stat().st_size
+
+
+def test_removed_after_listing_is_a_notification(world):
+    fs, root = open_url("s3://models/scratch/pkg", storage_options(world["options"]))
+    listing = Listing.of(fs, root, "s3://models/scratch/pkg")
+    world["srv"].client(*world["creds"]).delete_object(
+        Bucket="models", Key="scratch/pkg/requirements.txt")
+    src = listing.source("")
+    r = ModelPackage(src).read("requirements.txt")
+    assert r.kind == "unreadable" and "removed" in r.problem
+    assert src.problems == ["s3://models/scratch/pkg/requirements.txt: cannot be read: "
+                            "not found (it was listed, then removed)"]
+
+
+def test_reads_are_ranged_to_the_limit(world):
+    rel = next(r for r in world["good"][7:] if (world["root"] / r / "model.pkl").is_file())
+    fs, root = open_url(f"s3://models/fleet/{rel}", storage_options(world["options"]))
+    src = Listing.of(fs, root, "x").source("")
+    local = (world["root"] / rel / "model.pkl").read_bytes()
+    assert src.entry("model.pkl").size == len(local) > 100
+    assert src.read("model.pkl", 10) == local[:11]
+    assert src.read("model.pkl", len(local)) == local  # a ranged read is not cached as whole
+
+
+def test_unlistable_bucket_is_a_target_error_and_the_rest_goes_on(world):
+    rel = world["good"][0]
+    rep = check(["s3://locked/x", f"s3://models/fleet/{rel}"], _settings(world))
+    first, second = rep.packages
+    assert first.display == "s3://locked/x" and first.findings[0].code == "MC902"
+    assert "cannot list: access denied" in first.findings[0].message
+    assert second.display == f"s3://models/fleet/{rel}"
+    assert not [f for f in second.findings if f.code.startswith("MC9")]
+    assert rep.notifications == [first.findings[0].message]
+    assert rep.exit_code() == 2
+
+
+def test_missing_prefix_and_non_package_prefix(world):
+    rep = check(["s3://models/nothing-here", "s3://models/fleet/team0/notes"],
+                _settings(world))
+    msgs = [p.findings[0].message for p in rep.packages]
+    assert "does not exist" in msgs[0]
+    assert "no MLflow model package" in msgs[1]
+    assert rep.exit_code() == 2
+
+
+def test_file_url_inside_a_package_checks_that_package(world):
+    rel = world["good"][4]
+    rep = check([f"s3://models/fleet/{rel}/conda.yaml"], _settings(world))
+    assert [p.display for p in rep.packages] == [f"s3://models/fleet/{rel}"]
+    local = check([str(world["root"] / rel)], Settings())
+    assert [_key(f) for f in rep.findings] == [_key(f) for f in local.findings]
+
+
+def test_file_urls_scan_like_local_paths(world):
+    root: Path = world["root"]
+    rep = check([f"file://{root}/team3"], Settings())
+    local = check([str(root / "team3")], Settings())
+    assert len(rep.packages) == len(local.packages) > 10
+    assert all(p.display.startswith(f"file://{root}/team3/") for p in rep.packages)
+    assert [_key(f) for f in rep.findings] == [_key(f) for f in local.findings]
+
+
+def test_cli_json_and_sarif_with_storage_options(world, tmp_path):
+    from helpers import run_cli
+
+    opts = []
+    for k, v in world["options"].items():
+        opts += ["--storage-option", f"{k}={v}"]
+    rel = world["good"][0]
+    url = f"s3://models/fleet/{rel}"
+    sarif = tmp_path / "out.sarif"
+    proc = run_cli("check", url, "s3://models/fleet/team0/notes", *opts, "--jobs", "4",
+                   "-f", "json", "-o", f"sarif={sarif}")
+    assert proc.returncode == 2, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert url in json.dumps(doc)
+    run = json.loads(sarif.read_text())["runs"][0]
+    assert run["invocations"][0]["executionSuccessful"] is False
+    for res in run["results"]:
+        loc = res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        assert "://" not in loc
+        assert res["properties"]["packageUri"].startswith("s3://models/fleet/")
+
+
+def test_missing_backend_gives_an_install_hint():
+    pytest.importorskip("fsspec")
+    try:
+        import gcsfs  # noqa: F401
+        pytest.skip("gcsfs is installed")
+    except ImportError:
+        pass
+    rep = check(["gs://some-bucket/models"], Settings())
+    (f,) = rep.findings
+    assert f.code == "MC902"
+    assert f.message.endswith("gs:// needs the gcs extra: pip install 'modelcheck[gcs]'")
+    assert rep.exit_code() == 2
+
+
+def test_storage_options_are_typed_and_nested():
+    got = storage_options({"anon": "false", "use_ssl": "True", "default_block_size": "5242880",
+                           "client_kwargs.endpoint_url": "http://127.0.0.1:9000",
+                           "config_kwargs.retries.max_attempts": "3", "token": "00123",
+                           "requester_pays": True, "nested": {"ratio": "0.5"}})
+    assert got == {"anon": False, "use_ssl": True, "default_block_size": 5242880,
+                   "client_kwargs": {"endpoint_url": "http://127.0.0.1:9000"},
+                   "config_kwargs": {"retries": {"max_attempts": 3}}, "token": "00123",
+                   "requester_pays": True, "nested": {"ratio": 0.5}}
