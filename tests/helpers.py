@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-GOOD_PKG = REPO / "tests" / "rules" / "MC101" / "pass" / "real-sklearn-2.5"
+GOOD_PKG = REPO / "examples" / "iris-sklearn"  # written by real MLflow 3.18.0, clean
 CORPUS = REPO.parent / "shared" / "corpus" / "realworld"
 
 

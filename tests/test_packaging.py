@@ -32,7 +32,7 @@ def test_wheel_contains_rules_and_schemas(wheel: Path) -> None:
     assert "[modelcheck.rules]" in text and "builtin = modelcheck.rules" in text
 
 
-HEAVY = ("mlflow", "numpy", "pandas", "jsonschema", "fsspec", "pickle", "sklearn", "torch",
+HEAVY = ("mlflow", "numpy", "pandas", "jsonschema", "fsspec", "sklearn", "torch", "scipy",
          "requests", "urllib3", "boto3")
 
 
