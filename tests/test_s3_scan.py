@@ -122,13 +122,21 @@ def test_removed_after_listing_is_a_notification(world):
 
 
 def test_reads_are_ranged_to_the_limit(world):
+    big = bytes(range(256)) * (12 * 1024)  # 3 MiB: over WHOLE_BELOW, so reads are ranged
+    c = world["srv"].client(*world["creds"])
+    c.put_object(Bucket="models", Key="scratch/big/MLmodel", Body=b"flavors: {}\n")
+    c.put_object(Bucket="models", Key="scratch/big/weights.bin", Body=big)
+    fs, root = open_url("s3://models/scratch/big", storage_options(world["options"]))
+    src = Listing.of(fs, root, "x").source("")
+    assert src.entry("weights.bin").size == len(big)
+    assert src.read("weights.bin", 10) == big[:11]
+    assert src.read("weights.bin", len(big)) == big  # a ranged read is not cached as whole
     rel = next(r for r in world["good"][7:] if (world["root"] / r / "model.pkl").is_file())
     fs, root = open_url(f"s3://models/fleet/{rel}", storage_options(world["options"]))
     src = Listing.of(fs, root, "x").source("")
     local = (world["root"] / rel / "model.pkl").read_bytes()
-    assert src.entry("model.pkl").size == len(local) > 100
-    assert src.read("model.pkl", 10) == local[:11]
-    assert src.read("model.pkl", len(local)) == local  # a ranged read is not cached as whole
+    assert src.read("model.pkl", 10) == local[:11]  # small: fetched whole, cached
+    assert src.read("model.pkl", len(local)) == local
 
 
 def test_unlistable_bucket_is_a_target_error_and_the_rest_goes_on(world):

@@ -30,6 +30,9 @@ PREFETCH = ("MLmodel", "conda.yaml", "python_env.yaml", "requirements.txt", "con
             "input_example.json", "serving_input_example.json", "registered_model_meta")
 
 
+WHOLE_BELOW = 1024 * 1024  # files up to this size are fetched whole when any part is read
+
+
 class BackendMissing(Exception):
     """The fsspec backend for a URL's protocol is not installed (message: install hint)."""
 
@@ -244,7 +247,9 @@ class ListingSource(Source):
             raise IsADirectoryError(rel)
         data = self._cache.get(e.path)
         if data is None:
-            ranged = e.size > limit  # never fetch more than the caller may look at
+            # never fetch more than the caller may look at; but a small file is fetched whole
+            # (and cached) even for a peek at its head: the full read usually follows
+            ranged = e.size > limit and e.size > WHOLE_BELOW
             try:
                 data = b"" if e.size == 0 else self._fetch(self._path(e.path),
                                                            limit + 1 if ranged else None)
