@@ -88,3 +88,22 @@ def _elements(leaves: list[Any], dtype: str) -> tuple[str | None, str | None]:
                 lossy = lossy or f"{short(v)} becomes the string {str(v)!r}"
         return None, lossy
     return None, None
+
+
+def offending_element(data: Any, dtype: str, error: bool) -> tuple[int, ...] | None:
+    """Index path of the first element that makes ``_elements`` fail (``error``) or change a
+    value (not ``error``); None when the finding is about the shape, not an element."""
+    from modelcheck.conformance import first_row
+
+    shape, leaves = nested_shape(data)
+    if not shape or not leaves:
+        return None
+    k = 0 if error else 1
+    flat = first_row(leaves, lambda vs: _elements(vs, dtype)[k] is not None)
+    if flat is None:
+        return None
+    idx: list[int] = []
+    for n in reversed(shape):
+        flat, r = divmod(flat, n)
+        idx.append(r)
+    return tuple(reversed(idx))

@@ -29,6 +29,10 @@ class Issue:
     pointer: str = ""  # JSON pointer inside the example file
     name: Any = None  # column / tensor / param name
     line: int | None = None  # line in the example file, where known
+    at: tuple[Any, ...] | None = None  # path of the offending value/row/key in the file
+    file: str | None = None  # the file holding ``at`` (None: the stored example)
+    col: int | None = None
+    at_key: bool = False  # ``at`` names an object member: point at its name, not its value
 
 
 @dataclass
@@ -40,6 +44,22 @@ class Frame:
     named: bool
     pointers: list[str]  # pointer of each column in the file
     via_numpy: bool = False  # json_object "inputs": values go through np.array(v, dtype) first
+    cells: list[tuple[Any, ...]] | None = None  # path of each column's cells, ROW = row index
+    heads: list[tuple[Any, ...]] | None = None  # path of each column's name (a key when
+    heads_are_keys: bool = False  # heads_are_keys, else a value such as columns[j])
+    root: tuple[Any, ...] = ()  # where the example's data starts
+
+    def cell(self, i: int, row: int | None) -> tuple[Any, ...] | None:
+        """The path of column ``i``'s cell in ``row`` (of the column itself when row is None)."""
+        if self.cells is None:
+            return None
+        t = self.cells[i]
+        if row is None:
+            return t[:t.index(ROW)] if ROW in t else t
+        return tuple(row if x is ROW else x for x in t)
+
+
+ROW: Any = object()  # placeholder for the row index in Frame.cells
 
 
 def _label(name: Any) -> str:
@@ -58,20 +78,24 @@ def conform_frame(frame: Frame, schema: Schema, v3: bool) -> list[Issue]:
             out.append(Issue("MC411", "error",
                              f"the example is missing required input column(s) "
                              f"{', '.join(map(_label, missing))} (MLflow rejects it: "
-                             f"'Model is missing inputs {missing}')", "", missing[0]))
+                             f"'Model is missing inputs {missing}')", "", missing[0],
+                             at=frame.root))
         known = {s.name for s in specs}
         extra = [n for n in frame.names if n not in known]
         for n in extra:
             i = index[n]
             out.append(Issue("MC413", "note",
                              f"column {_label(n)} is not in the signature: MLflow drops it "
-                             "before calling the model", frame.pointers[i], n))
+                             "before calling the model", frame.pointers[i], n,
+                             at=frame.heads[i] if frame.heads else None,
+                             at_key=frame.heads_are_keys))
         pairs = [(s, index[s.name]) for s in specs if s.name in index]
     else:
         if len(frame.columns) < len(specs):
             out.append(Issue("MC411", "error",
                              f"the signature declares {len(specs)} unnamed input columns but "
-                             f"the example has only {len(frame.columns)}", ""))
+                             f"the example has only {len(frame.columns)}", "",
+                             at=frame.root))
             return out
         pairs = list(zip(specs, range(len(specs)), strict=False))
     for spec, i in pairs:
@@ -80,23 +104,50 @@ def conform_frame(frame: Frame, schema: Schema, v3: bool) -> list[Issue]:
             continue
         t = spec.type
         required = spec.is_required(3 if v3 else 2)
-        if t.kind in SCALAR_TYPES:
-            if frame.via_numpy:
-                err, lossy = json_cast(values, t.kind, v3)
-            else:
-                err, lossy = cast_scalar(values, t.kind, v3, kind_of(values))
-        else:
-            err, lossy = enforce_column(values, t, required, v3)
+
+        def check(vals: list[Any], t=t, required=required) -> tuple[str | None, str | None]:
+            if t.kind in SCALAR_TYPES:
+                if frame.via_numpy:
+                    return json_cast(vals, t.kind, v3)
+                return cast_scalar(vals, t.kind, v3, kind_of(vals))
+            return enforce_column(vals, t, required, v3)
+
+        err, lossy = check(values)
         col = _label(frame.names[i]) if frame.named else f"#{i}"
         if err:
-            out.append(Issue("MC412", "error",
-                             f"column {col}: expected {t}, {err}", frame.pointers[i],
-                             frame.names[i]))
+            issue = Issue("MC412", "error", f"column {col}: expected {t}, {err}",
+                          frame.pointers[i], frame.names[i])
         elif lossy and lossy.startswith(NOTE):
-            out.append(Issue("MC414", "note", f"column {col} ({t}): {lossy[len(NOTE):]}",
-                             frame.pointers[i], frame.names[i]))
+            issue = Issue("MC414", "note", f"column {col} ({t}): {lossy[len(NOTE):]}",
+                          frame.pointers[i], frame.names[i])
         elif lossy:
-            out.append(Issue("MC414", "warning",
-                             f"column {col} ({t}): MLflow accepts it but changes the value: "
-                             f"{lossy}", frame.pointers[i], frame.names[i]))
+            issue = Issue("MC414", "warning",
+                          f"column {col} ({t}): MLflow accepts it but changes the value: "
+                          f"{lossy}", frame.pointers[i], frame.names[i])
+        else:
+            continue
+        row = first_row(values, (lambda v: check(v)[0] is not None) if err
+                        else (lambda v: check(v)[1] is not None))
+        issue.at = frame.cell(i, row)
+        if row is not None and len(values) > 1 and t.kind in SCALAR_TYPES:
+            issue.message += f" (first at row {row})"
+        out.append(issue)
     return out
+
+
+def first_row(values: list[Any], bad: Any) -> int | None:
+    """The first row whose inclusion makes ``bad(values[:n])`` true (binary search over
+    prefixes: every check here fails from the first offending value on). Runs only for a
+    column that is reported, so a clean example costs nothing."""
+    if len(values) == 1:
+        return 0
+    lo, hi = 1, len(values)
+    if not bad(values):
+        return None
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if bad(values[:mid]):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo - 1

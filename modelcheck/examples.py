@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from modelcheck.conformance import Frame, Issue, conform_frame
+from modelcheck.conformance import ROW, Frame, Issue, conform_frame
 from modelcheck.signature import Schema, TensorSpec, signature_of
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ def read_example(pkg: ModelPackage, info: dict[str, Any]) -> tuple[Any, Any, lis
         return _NOTHING, None, out
     if not doc.ok:
         out.append(Issue("MC402", "error", f"{path} cannot be parsed even by MLflow's lenient "
-                         f"reader: {doc.problem}", "", path, doc.line))
+                         f"reader: {doc.problem}", "", path, doc.line, col=doc.col))
         return _NOTHING, None, out
     data, params = doc.data, None
     want_params = str(info.get("params")).lower() == "true"
@@ -187,34 +187,38 @@ def conform(body: Any, params: Any, info: dict[str, Any], inputs: Schema | None,
         specs = {p.name: p for p in (pspecs or [])}
         for k, v in params.items():
             ptr = f"/params/{k}"
+            at = ("params", k)
             if k not in specs:
                 out.append(Issue("MC415", "note", f"param {k!r} is not declared in the "
-                                 "signature's params: MLflow ignores it", ptr, k))
+                                 "signature's params: MLflow ignores it", ptr, k, at=at,
+                                 at_key=True))
                 continue
             err = check_value(v, specs[k])
             if err:
                 out.append(Issue("MC415", "error", f"param {k!r} ({specs[k].type}"
-                                 f"{'[]' if specs[k].shape else ''}): {err}", ptr, k))
+                                 f"{'[]' if specs[k].shape else ''}): {err}", ptr, k, at=at))
             elif loss := lossy_value(v, specs[k]):
                 out.append(Issue("MC414", "warning", f"param {k!r}: MLflow accepts it but "
-                                 f"changes the value: {loss}", ptr, k))
+                                 f"changes the value: {loss}", ptr, k, at=at))
     return out
 
 
 def to_frame(body: Any, typ: str, info: dict[str, Any], schema: Schema, base: str
              ) -> Frame | Issue | None:
+    b: tuple[Any, ...] = ("inputs",) if base else ()
     if typ == "dataframe":
         if isinstance(body, list):  # records
-            names = list(dict.fromkeys(k for r in body for k in r))
-            cols = [[r.get(n) for r in body] for n in names]
-            return Frame(names, cols, True, [f"{base}/*/{n}" for n in names])
+            return records_frame(body, base, b, via_numpy=False)
         rows = body["data"]
         names = body.get("columns")
         width = len(names) if names is not None else (len(rows[0]) if rows else 0)
         cols = [list(c) for c in zip(*rows, strict=False)] if rows else [[] for _ in range(width)]
         named = names is not None
         labels = list(names) if named else list(range(width))
-        return Frame(labels, cols, named, [f"{base}/data/*/{j}" for j in range(width)])
+        return Frame(labels, cols, named, [f"{base}/data/*/{j}" for j in range(width)],
+                     cells=[(*b, "data", ROW, j) for j in range(width)],
+                     heads=[(*b, "columns", j) for j in range(width)] if named else None,
+                     root=(*b, "columns") if named else (*b, "data"))
     if typ in ("sparse_matrix_csr", "sparse_matrix_csc"):
         return None
     # json_object / ndarray examples with a column signature: the "inputs" path
@@ -226,24 +230,39 @@ def to_frame(body: Any, typ: str, info: dict[str, Any], schema: Schema, base: st
             n = {len(v) for v in vals.values()}
             if len(n) > 1:
                 return Issue("MC412", "error", "the example's columns have different lengths",
-                             base)
+                             base, at=b)
             keys = list(vals)
             return Frame(keys, [vals[k] for k in keys], True, [f"{base}/{k}" for k in keys],
-                         via_numpy=True)
+                         via_numpy=True,
+                         cells=[(*b, k, ROW) if vals[k] is body[k] else (*b, k) for k in keys],
+                         heads=[(*b, k) for k in keys], heads_are_keys=True, root=b)
         if isinstance(body, list) and body and all(isinstance(r, dict) for r in body):
-            keys = list(dict.fromkeys(k for r in body for k in r))
-            return Frame(keys, [[r.get(k) for r in body] for k in keys], True,
-                         [f"{base}/*/{k}" for k in keys], via_numpy=True)
+            return records_frame(body, base, b, via_numpy=True)
         if len(names) == 1 and isinstance(body, list):
-            return Frame(names, [body], True, [base], via_numpy=True)
+            return Frame(names, [body], True, [base], via_numpy=True, cells=[(*b, ROW)],
+                         root=b)
         return Issue("MC412", "error", f"the signature has named columns "
                      f"{', '.join(map(repr, names))} but the example is a "
-                     f"{type(body).__name__}", base)
+                     f"{type(body).__name__}", base, at=b)
     if isinstance(body, (list, str, int, float, bool)) or body is None:
         vals = body if isinstance(body, list) else [body]
-        return Frame([0], [vals], False, [base], via_numpy=True)
+        return Frame([0], [vals], False, [base], via_numpy=True,
+                     cells=[(*b, ROW) if isinstance(body, list) else b], root=b)
     return Issue("MC412", "error", "an unnamed column signature expects a list or a single "
-                 f"value, found {type(body).__name__}", base)
+                 f"value, found {type(body).__name__}", base, at=b)
+
+
+def records_frame(body: list[dict[str, Any]], base: str, b: tuple[Any, ...],
+                  via_numpy: bool) -> Frame:
+    first: dict[str, int] = {}
+    for i, r in enumerate(body):
+        for k in r:
+            first.setdefault(k, i)
+    names = list(first)
+    cols = [[r.get(n) for r in body] for n in names]
+    return Frame(names, cols, True, [f"{base}/*/{n}" for n in names], via_numpy=via_numpy,
+                 cells=[(*b, ROW, n) for n in names],
+                 heads=[(*b, first[n], n) for n in names], heads_are_keys=True, root=b)
 
 
 def _scalar_list(v: list[Any]) -> bool:
@@ -258,44 +277,46 @@ def _container(schema: Schema, name: Any) -> bool:
 
 
 def _tensors(body: Any, typ: str, schema: Schema, base: str) -> list[Issue]:
-    from modelcheck.conform_tensors import check_tensor
+    from modelcheck.conform_tensors import check_tensor, offending_element
 
     out: list[Issue] = []
+    b: tuple[Any, ...] = ("inputs",) if base else ()
     specs = [s for s in schema.specs if isinstance(s, TensorSpec)]
     if typ in ("sparse_matrix_csr", "sparse_matrix_csc"):
         return out
+
+    def one(data: Any, s: TensorSpec, ptr: str, at: tuple[Any, ...], label: str) -> None:
+        err, lossy = check_tensor(data, s.dtype, tuple(s.shape))
+        if not (err or lossy):
+            return
+        elem = offending_element(data, s.dtype, bool(err))
+        where = at + elem if elem is not None else at
+        if err:
+            out.append(Issue("MC416", "error", f"{label} ({s.dtype} {list(s.shape)}): {err}",
+                             ptr, s.name, at=where))
+        else:
+            out.append(Issue("MC414", "warning", f"{label} ({s.dtype}): values change: "
+                             f"{lossy}", ptr, s.name, at=where))
+
     if schema.has_names and len(specs) >= 1 and isinstance(body, dict):
         for s in specs:
             if s.name not in body:
                 out.append(Issue("MC416", "error", f"tensor input {s.name!r} is missing from "
-                                 "the example", base, s.name))
+                                 "the example", base, s.name, at=b))
                 continue
-            err, lossy = check_tensor(body[s.name], s.dtype, tuple(s.shape))
-            ptr = f"{base}/{s.name}"
-            if err:
-                out.append(Issue("MC416", "error", f"tensor {s.name!r} ({s.dtype} "
-                                 f"{list(s.shape)}): {err}", ptr, s.name))
-            elif lossy:
-                out.append(Issue("MC414", "warning", f"tensor {s.name!r} ({s.dtype}): "
-                                 f"values change: {lossy}", ptr, s.name))
+            one(body[s.name], s, f"{base}/{s.name}", (*b, s.name), f"tensor {s.name!r}")
         return out
     if schema.has_names and len(specs) > 1:
         out.append(Issue("MC416", "error", "the signature has named tensors "
                          f"{[s.name for s in specs]} but the example is a "
-                         f"{type(body).__name__}, not an object of named arrays", base))
+                         f"{type(body).__name__}, not an object of named arrays", base, at=b))
         return out
     s = specs[0]
-    data = body
+    data, at = body, b
     if isinstance(body, dict):
         if s.name in body and len(specs) == 1 and schema.has_names:
-            data = body[s.name]
-    err, lossy = check_tensor(data, s.dtype, tuple(s.shape))
-    if err:
-        out.append(Issue("MC416", "error", f"tensor input ({s.dtype} {list(s.shape)}): {err}",
-                         base, s.name))
-    elif lossy:
-        out.append(Issue("MC414", "warning", f"tensor input ({s.dtype}): values change: "
-                         f"{lossy}", base, s.name))
+            data, at = body[s.name], (*b, s.name)
+    one(data, s, base, at, "tensor input")
     return out
 
 
@@ -379,14 +400,39 @@ def _densify(typ: str, d: dict[str, Any]) -> list[list[float]] | None:
     return dense
 
 
-def issue_location(pkg: ModelPackage, issue: Issue) -> tuple[str, int | None]:
-    """(package-relative file, line) for an issue."""
+def issue_location(pkg: ModelPackage, issue: Issue) -> tuple[str, int | None, int | None]:
+    """(package-relative file, line, column) for an issue. The position of the offending value
+    is found only now, for a reported issue, by scanning the file's text to its path."""
+    from modelcheck.json_locate import Locator, parse_pointer
+
     info = pkg.meta.get("saved_input_example_info")
     info = info if isinstance(info, dict) else {}
     if issue.pointer.startswith(INFO):
-        return "MLmodel", pkg.line(issue.pointer)
-    if issue.code in ("MC405", "MC406"):
+        return "MLmodel", pkg.line(issue.pointer), None
+    if issue.file:
+        file = issue.file
+    elif issue.code in ("MC405", "MC406"):
         sp = info.get("serving_input_path")
-        return (sp if isinstance(sp, str) and sp else "serving_input_example.json"), issue.line
-    path = info.get("artifact_path")
-    return (path if isinstance(path, str) and path else "input_example.json"), issue.line
+        file = sp if isinstance(sp, str) and sp else "serving_input_example.json"
+    else:
+        path = info.get("artifact_path")
+        file = path if isinstance(path, str) and path else "input_example.json"
+    if issue.line is not None:
+        return file, issue.line, issue.col
+    at = list(issue.at) if issue.at is not None else _pointer_path(issue.pointer, parse_pointer)
+    t = pkg.text(file)
+    if not t.ok or t.text is None:
+        return file, None, None
+    loc = pkg.memo(("json-locator", file), lambda: Locator(t.text or ""))
+    key = issue.at_key
+    while True:
+        pos = loc.position(at, key)
+        if pos is not None or not at:
+            break
+        at, key = at[:-1], False  # e.g. a record without the column: point at the record
+    return (file, *pos) if pos else (file, None, None)
+
+
+def _pointer_path(pointer: str, parse: Any) -> list[str]:
+    path = parse(pointer)
+    return path[:path.index("*")] if "*" in path else path

@@ -31,8 +31,8 @@ _FIX = {
 def hits(pkg, code: str) -> Iterator[Hit]:
     for i in example_issues(pkg):
         if i.code == code:
-            file, line = issue_location(pkg, i)
-            yield Hit(i.message, file=file, pointer=i.pointer, line=line,
+            file, line, col = issue_location(pkg, i)
+            yield Hit(i.message, file=file, pointer=i.pointer, line=line, col=col,
                       level=Level.parse(i.level), fix=_FIX.get(code),
                       key=None if i.name is None else str(i.name))
 
