@@ -90,7 +90,7 @@ def pip_list_mismatch(pkg):
 def _release(text: str) -> tuple[int, ...] | None:
     parts = []
     for p in text.strip().split("."):
-        if not p.isdigit():
+        if not p.isdigit() or len(p) > 9:  # no real version part is that long
             break
         parts.append(int(p))
     return tuple(parts) or None

@@ -128,10 +128,8 @@ def test_mutated_package_is_checked_safely(base, kind, name, a, b, blob) -> None
     assert elapsed < TIME_BOUND_S, (base.name, kind, name, a, b, f"{elapsed:.1f}s")
 
 
-# Reproducers the fuzzer found in rules owned by other helpers (recorded, not fixed here).
-@pytest.mark.xfail(reason="MC504 (rules/env_agreement.py:95) int() of a >4300-digit number "
-                   "in MLmodel raises ValueError; found by the fuzzer (kind='huge_number')",
-                   strict=False)
+# Reproducers the fuzzer found (kept as regression tests once fixed).
+# MC504 did int() of a >4300-digit number in MLmodel and raised ValueError (kind='huge_number').
 def test_reproducer_mc504_huge_python_version(tmp_path: Path) -> None:
     base = HERE / "rules/MC620/pass/sklearn_cloudpickle"
     pkg = tmp_path / "pkg"
