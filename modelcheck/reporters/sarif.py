@@ -51,9 +51,13 @@ def _descriptor(meta: RuleMeta) -> dict:
     }
 
 
+def _remote(package: str) -> bool:
+    return "://" in package or package.startswith(("models:/", "runs:/", "mlflow-artifacts:/"))
+
+
 def _uri(f: Finding) -> str:
     path = f.path
-    if "://" in f.package:  # remote package: keep the URI code scanning accepts, relative
+    if _remote(f.package):  # remote package: keep the URI code scanning accepts, relative
         path = f.file or "MLmodel"
     path = path.replace(os.sep, "/")
     if path.startswith("./"):
@@ -79,7 +83,7 @@ def _result(f: Finding, index: int) -> dict:
         "locations": [loc],
         "partialFingerprints": {"modelcheck/v1": f.fingerprint},
     }
-    if "://" in f.package:
+    if _remote(f.package):
         res["properties"] = {"packageUri": f.package}
     return res
 
