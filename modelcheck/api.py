@@ -18,7 +18,8 @@ def is_remote(target: str) -> bool:
 def _local_package(path: str, display: str, settings: Settings) -> ModelPackage:
     from modelcheck.sources.local import LocalSource
 
-    return ModelPackage(LocalSource(path, display), display, text_cap=settings.text_cap)
+    return ModelPackage(LocalSource(path, display), display, text_cap=settings.text_cap,
+                        pickle_cap=settings.max_pickle_bytes)
 
 
 def check_package(path: str, settings: Settings | None = None) -> PackageResult:

@@ -19,6 +19,7 @@ from modelcheck.sources.base import Entry, OutsidePackage, Source
 from modelcheck.yamlio import YamlDoc, YamlProblem, load_yaml
 
 TEXT_CAP = 16 * 1024 * 1024
+PICKLE_CAP = 512 * 1024 * 1024
 MAX_LISTED_FILES = 20_000
 MAX_JSON_DEPTH = 200
 
@@ -69,10 +70,11 @@ class ModelPackage:
     """One package. ``display`` is how paths are shown (relative to cwd, or a URL)."""
 
     def __init__(self, source: Source, display: str | None = None, *,
-                 text_cap: int = TEXT_CAP) -> None:
+                 text_cap: int = TEXT_CAP, pickle_cap: int = PICKLE_CAP) -> None:
         self.source = source
         self.display = display if display is not None else source.display
         self.text_cap = text_cap
+        self.pickle_cap = pickle_cap  # largest pickle-bearing file the opcode scanner reads
         self._cache: dict[Any, Any] = {}
 
     def __repr__(self) -> str:

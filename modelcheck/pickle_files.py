@@ -116,7 +116,7 @@ def _pickle_files(pkg: ModelPackage) -> list[PickleFile]:
         if is_lfs_pointer(pkg, pf.path):
             pf.lfs = True
             continue
-        r = pkg.read(pf.path, MAX_PICKLE_BYTES)
+        r = pkg.read(pf.path, getattr(pkg, "pickle_cap", MAX_PICKLE_BYTES))
         if not r.ok:
             pf.problem, pf.problem_kind = r.problem, r.kind
             continue

@@ -187,7 +187,8 @@ def check_one(job: Job, rules: dict[str, Rule], settings: Settings
 
             msg = f"{job.display}: MLmodel cannot be read: {describe_error(err)}"
             return target_error(job.display, msg), [msg]
-        pkg = ModelPackage(source, job.display, text_cap=settings.text_cap)
+        pkg = ModelPackage(source, job.display, text_cap=settings.text_cap,
+                           pickle_cap=settings.max_pickle_bytes)
         result = check_package_obj(pkg, rules, settings)
     except Exception as exc:  # noqa: BLE001 - a package that breaks the runner is reported
         msg = f"{job.display}: cannot be checked: {type(exc).__name__}: {exc}"
