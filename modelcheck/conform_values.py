@@ -29,6 +29,14 @@ INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 FLOAT32_MAX = 3.4028234663852886e38
 
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:([T ])(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?)?$")
+_ISO_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2}))?$")  # "2024", "2024-01"
+_ISO_TZ = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
+                     r"\s*(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)$")
+_NUMBERISH = re.compile(r"^[+-]?(\d{1,3}|\d*\.\d+|\d+\.\d*)$")
+_TOKENS = re.compile(r"\d+|[A-Za-z]+|\s+|.")
+_MONTHS = {m[:3] for m in ("january february march april may june july august september "
+                           "october november december").split()}
+_NAT = ("", "NaT")
 _INT_STR = re.compile(r"^\s*[+-]?\d+\s*$")
 
 
@@ -212,6 +220,9 @@ def iso_shape(v: str) -> tuple[Any, ...] | None:
     """The ISO-8601 'format' pandas would infer for ``v`` (None when not a valid ISO datetime)."""
     m = _ISO.match(v)
     if not m:
+        p = _ISO_PARTIAL.match(v)
+        if p and (p[2] is None or 1 <= int(p[2]) <= 12) and 1678 <= int(p[1]) <= 2261:
+            return ("partial", p[2] is not None)
         return None
     y, mo, d = int(m[1]), int(m[2]), int(m[3])
     if not (1 <= mo <= 12 and 1 <= d <= _days(y, mo)) or not 1678 <= y <= 2261:
@@ -239,22 +250,114 @@ def cast_datetime(values: Sequence[Any], kind: str, v3: bool) -> Verdict:
             return f"boolean {values[0]} is not a datetime", None
         return None, "booleans are read as nanoseconds since the epoch"
     if kind == "str":
-        shapes: dict[str, Any] = {}
-        for v in set(values):  # each distinct string parsed once
-            if is_missing(v):
-                continue
-            shape = iso_shape(v)
-            if shape is None:
-                return f"string {short(v)} is not an ISO-8601 datetime", None
-            shapes[v] = shape
-        if v3 and len(set(shapes.values())) > 1:
-            first = next(v for v in values if not is_missing(v))
-            bad = next(v for v in values if not is_missing(v) and shapes[v] != shapes[first])
-            return (f"{short(bad)} does not have the format of the first value "
-                    f"{short(first)} (pandas infers one format per column)"), None
-        return OK
+        return _datetime_strings(values, v3)
     bad = _first_bad(values, lambda v: not is_missing(v))
     return f"{type(bad).__name__} value {short(bad)} is not a datetime", None
+
+
+def frame_datetime(v: str) -> tuple[str | None, Any]:
+    """(error, format key) for one string ``pd.to_datetime`` / ``astype`` reads on the DataFrame
+    path. Non-ISO text goes to pandas' dateutil fallback: only what it surely refuses is an error
+    (text without digits, bare small numbers, blanks, ISO-shaped but invalid dates, timezones);
+    other text is accepted, with a None key when its format is not one pandas surely infers."""
+    if v in _NAT:
+        return None, "nat"  # a value change: reported by _datetime_strings
+    shape = iso_shape(v)
+    if shape is not None:
+        return None, ("iso", shape)
+    if v in ("now", "today"):
+        return None, None
+    if _ISO_TZ.match(v):
+        return (f"{short(v)} has a timezone; MLflow's datetime is timezone-naive "
+                "datetime64[ns]"), None
+    if _ISO.match(v) or _ISO_PARTIAL.match(v):
+        return f"{short(v)} is not a valid date (or is outside 1678-2261)", None
+    if not v.strip() or not any(c.isdigit() for c in v) or _NUMBERISH.match(v):
+        return f"string {short(v)} is not a datetime", None
+    return None, _format_key(v)
+
+
+def _format_key(v: str) -> tuple[str, ...] | None:
+    """The strptime-like shape of a common non-ISO date ("01/02/2024" -> D/D/Y), or None."""
+    key: list[str] = []
+    for t in _TOKENS.findall(v):
+        if t.isdigit():
+            key.append("Y" if len(t) == 4 else "D" if len(t) <= 2 else "?")
+        elif t.isalpha():
+            low = t.lower()
+            key.append("Mon" if low[:3] in _MONTHS and len(t) == 3 else
+                       "Month" if low[:3] in _MONTHS else "?")
+        else:
+            key.append(t)
+    dates = (("D", "/", "D", "/", "Y"), ("Y", "/", "D", "/", "D"), ("D", ".", "D", ".", "Y"),
+             ("Y", ".", "D", ".", "D"), ("Mon", " ", "D", " ", "Y"),
+             ("Month", " ", "D", ",", " ", "Y"), ("D", " ", "Mon", " ", "Y"))
+    for d in dates:
+        rest = tuple(key[len(d):])
+        if tuple(key[:len(d)]) == d and rest in ((), (" ", "D", ":", "D"),
+                                                 (" ", "D", ":", "D", ":", "D")):
+            return tuple(key)
+    return None
+
+
+def _datetime_strings(values: Sequence[Any], v3: bool) -> Verdict:
+    keys: dict[str, Any] = {}
+    lossy = None
+    for v in dict.fromkeys(values):  # each distinct string parsed once, in order
+        if is_missing(v):
+            continue
+        err, key = frame_datetime(v)
+        if err:
+            return err, None
+        keys[v] = key
+        if v in ("now", "today"):
+            lossy = lossy or f"{v!r} becomes the time the model is called"
+        elif v in _NAT:
+            lossy = lossy or f"{v!r} becomes NaT (a missing datetime)"
+    if v3:  # pandas 3 infers one format from the first value and holds every value to it
+        present = [v for v in values if not is_missing(v) and keys[v] != "nat"]
+        if present and keys[present[0]] is not None:
+            first = present[0]
+            for v in present:
+                if keys[v] is not None and keys[v] != keys[first] or (
+                        keys[v] is None and keys[first][0] == "iso"):
+                    return (f"{short(v)} does not have the format of the first value "
+                            f"{short(first)} (pandas infers one format per column)"), None
+            err = _month_day_order(present)
+            if err:
+                return err, None
+    return None, lossy
+
+
+def _month_day_order(values: list[str]) -> str | None:
+    """pandas 3 reads D/D/Y as month first unless the first value's first field exceeds 12."""
+    parts = [re.split(r"[/.]", v) for v in values]
+    if len(parts[0]) != 3 or len(parts[0][2]) != 4 or not all(p.isdigit() for p in parts[0]):
+        return None
+    month = 0 if int(parts[0][0]) <= 12 else 1
+    for v, p in zip(values, parts, strict=True):
+        if len(p) == 3 and p[month].isdigit() and not 1 <= int(p[month]) <= 12:
+            return (f"{short(v)}: field {month + 1} is read as the month (format inferred from "
+                    f"{short(values[0])})")
+    return None
+
+
+def np_datetime(v: str) -> Verdict:
+    """``np.array(v, "datetime64[ns]")``: numpy's ISO-8601 reader, no dateutil fallback."""
+    if iso_shape(v) is not None:
+        return OK
+    if v in _NAT:
+        return None, f"{v!r} becomes NaT (a missing datetime)"
+    if v in ("now", "today"):
+        return None, f"{v!r} becomes the time the model is called"
+    if _ISO_TZ.match(v) and not v.endswith(("UTC", "GMT")):
+        return None, f"{short(v)}: the timezone is dropped after converting to UTC"
+    if v.isdigit():
+        return None, f"string {short(v)} is read as a number of years, not a date"
+    if v[:1].isspace() and not v[-1:].isspace() and np_datetime(v.lstrip()) == OK:
+        return OK
+    return (f"string {short(v)} is not an ISO-8601 datetime (numpy reads only ISO-8601 on "
+            "this path)"), None
 
 
 def cast_scalar(values: Sequence[Any], t: str, v3: bool, kind: str | None = None) -> Verdict:
@@ -371,7 +474,7 @@ def _np_cast(v: Any, t: str) -> Verdict:
         return OK if type(v) is str else (None, f"{short(v)} becomes bytes")
     if t == "datetime":
         if type(v) is str:
-            return OK if iso_shape(v) else (f"string {short(v)} is not a datetime", None)
+            return np_datetime(v)
         if type(v) is int:
             return None, f"number {v} is read as nanoseconds since the epoch"
         return f"{short(v)} is not a datetime", None

@@ -77,6 +77,22 @@ def value_sets(rng: random.Random) -> dict[str, list[Any]]:
         "epoch_ints": [1700000000, 0, 86400],
         "out_of_range_dates": ["1500-01-01", "2024-01-01", "2024-01-02"],
         "mixed_iso_formats": ["2024-01-01", "2024-01-02T03:04:05", "2024-01-03"],
+        # non-ISO datetime text: pandas' dateutil fallback on the DataFrame path
+        "dt_month_names": ["Jan 1 2024", "Feb 2 2024", "Mar 3 2024"],
+        "dt_slash_ymd": ["2024/01/02", "2024/02/03", "2024/03/04"],
+        "dt_us": ["01/02/2024", "1/3/2024", "12/13/2024"],
+        "dt_month13": ["01/02/2024", "13/02/2024", "02/02/2024"],
+        "dt_mixed_non_iso": ["2024/01/02", "2024-01-03", "2024/01/04"],
+        "dt_iso_then_text": ["2024-01-03", "Jan 4 2024", "2024-01-05"],
+        "dt_words": ["hello", "Monday", "x"],
+        "dt_small_numbers": ["12", "0", "1.5"],
+        "dt_tz": ["2024-01-01T00:00:00Z", "2024-01-02T00:00:00+01:00", "2024-01-03T00:00:00Z"],
+        "dt_partial": ["2024", "2025", "2026"],
+        "dt_year_month": ["2024-01", "2024-02", "2024-03"],
+        "dt_empty_nat": ["", "2024-01-01", "NaT"],
+        "dt_blank": ["  ", "2024-01-01", "2024-01-02"],
+        "dt_bad_iso": ["2024-02-30", "2024-01-01", "2024-01-02"],
+        "dt_with_time": ["2024/01/02 10:00:00", "2024/01/03 11:30:00", "2024/01/04 00:00:00"],
     }
 
 
@@ -323,9 +339,43 @@ def gen_json_objects(rng: random.Random) -> list[dict[str, Any]]:
         "datetime_str": ("2024-01-02T03:04:05", [col_schema(None, "datetime")]),
         "single_col_list": ([1, 2, 3], [col_schema("a", "long")]),
         "single_col_list_bad": (["x", "y"], [col_schema("a", "long")]),
+        "datetime_year": ("2024", [col_schema(None, "datetime")]),
+        "datetime_year_month": (["2024-01", "2024-02"], [col_schema(None, "datetime")]),
+        "datetime_text": ("Jan 1 2024", [col_schema(None, "datetime")]),
+        "datetime_slash": (["2024/01/02"], [col_schema(None, "datetime")]),
+        "datetime_named_text": ({"a": ["01/02/2024"]}, [col_schema("a", "datetime")]),
+        "datetime_named_iso": ({"a": ["2024-01-02", "2024-01-03T04:05:06"]},
+                               [col_schema("a", "datetime")]),
+        "datetime_nat": (["NaT", "2024-01-02"], [col_schema(None, "datetime")]),
+        "datetime_words": (["hello"], [col_schema(None, "datetime")]),
     }
     for name, (body, inputs) in cases.items():
         out.append(_case(f"json/{name}", info, body, inputs, None, None))
+    return out
+
+
+def serving_variants(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The same examples sent as ``dataframe_records`` (named DataFrames) and ``instances``
+    payloads: the case carries the payload in ``serving_input`` and MLflow parses that."""
+    out = []
+    for c in cases:
+        info = c["saved_input_example_info"]
+        if info.get("params") == "true":
+            continue
+        body = json.loads(c["input_example"])
+        if info["type"] == "dataframe":
+            if "columns" not in body:
+                continue
+            recs = [dict(zip(body["columns"], r, strict=False)) for r in body["data"]]
+            forms = {"dataframe_records": recs}
+        elif (isinstance(body, list) and body and all(isinstance(r, dict) for r in body)
+              and '"tensor"' not in (c["signature"]["inputs"] or "")):
+            continue  # instances records + column signature: not modelled (conform_payload)
+        else:
+            forms = {"instances": body}
+        for key, data in forms.items():
+            out.append({**c, "tag": f"{key}/{c['tag']}",
+                        "serving_input": json.dumps({key: data})})
     return out
 
 
@@ -333,6 +383,7 @@ def all_cases() -> list[dict[str, Any]]:
     rng = random.Random(SEED)
     cases = (gen_column_matrix(rng) + gen_structure(rng) + gen_nested(rng) + gen_tensors(rng)
              + gen_params(rng) + gen_json_objects(rng))
+    cases += serving_variants(cases)
     for i, c in enumerate(cases):
         c["id"] = i
     return cases
@@ -342,7 +393,10 @@ def all_cases() -> list[dict[str, Any]]:
 # the oracle (needs mlflow)
 
 def serving_payload(case: dict[str, Any]) -> dict[str, Any]:
-    """The serving payload MLflow writes for this example (serving_input_example.json)."""
+    """The serving payload MLflow writes for this example (serving_input_example.json), or the
+    records/instances payload the case carries."""
+    if "serving_input" in case:
+        return json.loads(case["serving_input"])
     info = case["saved_input_example_info"]
     body = json.loads(case["input_example"])
     params = None
@@ -375,8 +429,18 @@ def run_mlflow(case: dict[str, Any]) -> tuple[str, str]:
                                                   sig.params)
     except Exception as exc:
         return "reject", f"{type(exc).__name__}: {str(exc)[:300]}"
-    changed = value_changes(case, payload, data, params)
+    changed = value_changes(case, comparable(case, payload), data, params)
     return ("lossy", "; ".join(changed)[:300]) if changed else ("accept", "")
+
+
+def comparable(case: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+    """A records/instances payload of a DataFrame example is compared as the original split
+    body; an instances payload of another example as ``inputs``."""
+    if "serving_input" not in case:
+        return payload
+    if case["saved_input_example_info"]["type"] == "dataframe":
+        return {"dataframe_split": json.loads(case["input_example"])}
+    return {"inputs": payload["instances"]}
 
 
 def _is_missing(v: Any) -> bool:

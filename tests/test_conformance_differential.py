@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from modelcheck.examples import conform, read_example
+from modelcheck.examples import conform, conform_payload, read_example
 from modelcheck.signature import parse_signature
 
 DATA = Path(__file__).parent / "data" / "differential"
@@ -44,7 +44,11 @@ def ours(case) -> tuple[str, list[str]]:
     sig = parse_signature(case["signature"], v)
     info = case["saved_input_example_info"]
     body, params, issues = read_example(_Pkg(case["input_example"]), info)
-    issues += conform(body, params, info, sig.inputs, sig.params, v.major >= 3)
+    if "serving_input" in case:  # a dataframe_records / instances payload, parsed as served
+        [(key, data)] = json.loads(case["serving_input"]).items()
+        issues += conform_payload(key, data, params, sig.inputs, sig.params, v.major >= 3)
+    else:
+        issues += conform(body, params, info, sig.inputs, sig.params, v.major >= 3)
     levels = {i.level for i in issues}
     verdict = "reject" if "error" in levels else "lossy" if "warning" in levels else "accept"
     return verdict, [f"{i.level}: {i.message}" for i in issues]
