@@ -315,7 +315,7 @@ def _datetime_strings(values: Sequence[Any], v3: bool) -> Verdict:
         elif v in _NAT:
             lossy = lossy or f"{v!r} becomes NaT (a missing datetime)"
     if v3:  # pandas 3 infers one format from the first value and holds every value to it
-        present = [v for v in values if not is_missing(v) and keys[v] != "nat"]
+        present = [v for v in keys if keys[v] != "nat"]  # distinct values, in order
         if present and keys[present[0]] is not None:
             first = present[0]
             for v in present:

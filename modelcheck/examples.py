@@ -330,6 +330,7 @@ def conform_payload(key: str, data: Any, params: Any, inputs: Schema | None, psp
     like a json_object example, except that ``instances`` given as a list of records is
     first turned into one list per column (``parse_instances_data``)."""
     tensor = inputs is not None and inputs.is_tensor
+    transposed = False
     if key in ("dataframe_split", "dataframe_records"):
         info: dict[str, Any] = {"type": "dataframe",
                                 "pandas_orient": "records" if key.endswith("records") else "split"}
@@ -350,12 +351,16 @@ def conform_payload(key: str, data: Any, params: Any, inputs: Schema | None, psp
                 for k, v in r.items():
                     cols.setdefault(k, []).append(v)
             data = cols
+            transposed = True
     out = conform(data, params, info, inputs, pspecs, v3)
     for i in out:
         if not i.pointer.startswith("/params"):
             i.pointer = f"/{key}{i.pointer}"
             if i.at is not None:
-                i.at = (key, *i.at)
+                at = i.at
+                if transposed and len(at) >= 2:  # (name, row, ...) back to (row, name, ...)
+                    at = (at[1], at[0], *at[2:])
+                i.at = (key, *at)
         i.file = file
     return out
 
