@@ -39,8 +39,13 @@ def example_value_rejected(pkg):
     scoring server does (`astype`, base64 decoding for `binary`, `to_datetime` for
     `datetime`, `_enforce_array/object/map` for nested types): text in a `double` column,
     null in a required or optional `long` column, non-base64 text in `binary`, a datetime
-    string in a different format than the first one (MLflow 3 / pandas 3), a required object
-    property missing.
+    string pandas cannot read (text without digits, a timezone, an invalid ISO date; non-ISO
+    text such as "Jan 1 2024" or "2024/01/02" is read by pandas on the DataFrame path but not
+    by numpy on the `inputs` path) or in a different format than the first one (MLflow 3 /
+    pandas 3), a required object property missing. A `dataframe_records`, `dataframe_split`
+    or tensor `instances` payload in `serving_input_example.json` that is not the stored
+    example is checked the same way; findings point at the line and column of the first
+    offending value.
 
     Why it matters
     Serving the example fails with "Failed to convert column ... " or "Failed to enforce

@@ -151,7 +151,9 @@ def serving_example_mismatch(pkg):
     The serving file is a JSON object with exactly one of `dataframe_split`,
     `dataframe_records`, `instances`, `inputs` (or an LLM `messages`/`prompt`/`input`
     payload) - an error otherwise; and its data and params equal `input_example.json`'s
-    (sparse examples compared densified) - a warning otherwise.
+    (sparse examples compared densified, records compared with the split example's rows) - a
+    warning otherwise. Its values are then conformed to the signature as served (MC411-MC416,
+    located in the serving file).
 
     Why it matters
     The scoring server rejects a payload without exactly one input key; a serving example that
