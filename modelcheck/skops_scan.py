@@ -16,6 +16,8 @@ from typing import Any
 MAX_SCHEMA_BYTES = 64 * 1024 * 1024
 MAX_NODES = 2_000_000
 DEFAULT_TRUSTED_TOPS = ("builtins", "numpy", "scipy", "sklearn")
+# skops' DictNode trusts OrderedDict and DefaultDictNode always trusts defaultdict (skops 0.16)
+DEFAULT_TRUSTED_TYPES = frozenset({"collections.OrderedDict", "collections.defaultdict"})
 
 
 @dataclass
@@ -77,5 +79,6 @@ def scan_skops(data: bytes) -> SkopsScan:
 
 
 def default_trusted(qualname: str) -> bool:
-    """Approximation of skops' default trust: builtins, numpy, scipy and sklearn types."""
-    return qualname.split(".", 1)[0] in DEFAULT_TRUSTED_TOPS
+    """Approximation of skops' default trust: builtins, numpy, scipy, sklearn, dict types."""
+    return (qualname in DEFAULT_TRUSTED_TYPES
+            or qualname.split(".", 1)[0] in DEFAULT_TRUSTED_TOPS)

@@ -139,16 +139,24 @@ def needs_code_execution(pkg):
                   file="MLmodel", pointer="/flavors", key="capability")
 
 
-def _skops_files(pkg):
-    files = {}
-    for flavor, conf in pkg.flavors.items():
+def _skops_files(pkg) -> dict[str, set[str]]:
+    """Each `.skops` file -> the types trusted for it by any flavor that names it.
+
+    MLflow's loader is the native flavor (sklearn, lightgbm), whose `skops_trusted_types` is
+    passed to skops; `python_function` names the same file without the list, so the lists of
+    every flavor naming a file are united rather than the last flavor winning.
+    """
+    files: dict[str, set[str]] = {}
+    for conf in pkg.flavors.values():
         for key in ("pickled_model", "data"):
             v = conf.get(key)
             if isinstance(v, str) and v.endswith(".skops") and pkg.is_file(v):
-                files[v] = (flavor, conf)
+                trusted = conf.get("skops_trusted_types")
+                files.setdefault(v, set()).update(
+                    t for t in (trusted if isinstance(trusted, list) else ()) if isinstance(t, str))
     for e in pkg.files():
         if e.kind == "file" and e.path.endswith(".skops"):
-            files.setdefault(e.path, (None, {}))
+            files.setdefault(e.path, set())
     return files
 
 
@@ -175,7 +183,7 @@ def skops_untrusted_types(pkg):
     Re-save the model with only standard estimators, or review each type and list it in
     `skops_trusted_types` when logging the model.
     """
-    for rel, (_flavor, conf) in sorted(_skops_files(pkg).items()):
+    for rel, trusted_set in sorted(_skops_files(pkg).items()):
         r = pkg.read(rel, 512 * 1024 * 1024)
         if not r.ok:
             continue
@@ -185,9 +193,6 @@ def skops_untrusted_types(pkg):
             yield Hit(f"{rel}: {sc.problem}", file=rel, level=Level.ERROR, key="problem",
                       fix="re-save the model with skops")
             continue
-        trusted = conf.get("skops_trusted_types") if isinstance(conf, dict) else None
-        trusted_set = {t for t in trusted if isinstance(t, str)} if isinstance(trusted,
-                                                                                list) else set()
         for t in sc.types:
             reason = _is_danger(t)
             if reason:
