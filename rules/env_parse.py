@@ -9,6 +9,11 @@ from modelcheck.yamlio import join_pointer
 _PY_ENV_KEYS = ("python", "build_dependencies", "dependencies")
 
 
+def _clip(text: str, limit: int = 120) -> str:
+    """Keep messages readable when a line is thousands of characters long."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 @rule("MC501", "requirement-unparsable", Level.ERROR, tags=("env",))
 def requirement_unparsable(pkg):
     """A requirement line that pip cannot parse.
@@ -42,8 +47,8 @@ def requirement_unparsable(pkg):
     for lines in sources:
         for r in lines:
             if r.kind == "invalid":
-                yield Hit(f"{r.file} line {r.line}: {r.text.strip()!r} is not a requirement pip "
-                          f"can parse ({r.error})", file=r.file, line=r.line,
+                yield Hit(f"{r.file} line {r.line}: {_clip(r.text.strip())!r} is not a "
+                          f"requirement pip can parse ({r.error})", file=r.file, line=r.line,
                           pointer=f"/line/{r.line}", key=r.text.strip(),
                           fix="write it as a PEP 508 requirement (name, specifiers, markers) "
                               "or a pip option, or delete it")
