@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from modelcheck.envfiles import MLFLOW_NAMES, conda_name, env_of, pip_requirements
@@ -11,6 +13,11 @@ from modelcheck.flavors import FLAVOR_LIBRARIES
 from modelcheck.model import Hit, Level, rule
 from modelcheck.requirements import ReqLine
 from modelcheck.yamlio import join_pointer
+
+
+def _leading_name(text: str) -> str | None:
+    m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", text)
+    return canonicalize_name(m.group(1)) if m else None
 
 
 def _norm(r: ReqLine) -> str:
@@ -43,6 +50,9 @@ def pip_list_mismatch(pkg):
         return
     req = [r for r in env.requirements.lines if r.kind != "invalid"]
     conda = [r for r in (env.conda.pip or []) if r.kind != "invalid"]
+    # names on unparsable lines are MC501's: a counterpart of one is not "missing" here too
+    broken = {_leading_name(r.text) for r in env.requirements.lines + (env.conda.pip or [])
+              if r.kind == "invalid"} - {None}
     rf, cf = env.requirements.file, env.conda.file
     groups_req: dict[tuple[str, str], list[ReqLine]] = {}
     groups_conda: dict[tuple[str, str], list[ReqLine]] = {}
@@ -50,9 +60,16 @@ def pip_list_mismatch(pkg):
         groups_req.setdefault(r.key, []).append(r)
     for c in conda:
         groups_conda.setdefault(c.key, []).append(c)
+    # the same name under a different marker on each side is one difference, not two
+    for key in [k for k in groups_req if k not in groups_conda]:
+        other = [k for k in groups_conda if k[0] == key[0] and k not in groups_req]
+        if len(other) == 1:
+            groups_conda[key] = groups_conda.pop(other[0])
     found = False
     for key, rs in groups_req.items():
         cs = groups_conda.get(key)
+        if cs is None and key[0] in broken:
+            continue
         if cs is None:
             for r in rs:
                 found = True
@@ -72,7 +89,7 @@ def pip_list_mismatch(pkg):
                   pointer=f"/line/{r.line}", key="differs:" + _norm(r),
                   fix="make both files pin the same requirement")
     for key, cs in groups_conda.items():
-        if key in groups_req:
+        if key in groups_req or key[0] in broken:
             continue
         for c in cs:
             found = True
