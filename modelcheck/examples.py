@@ -30,6 +30,8 @@ def example_issues(pkg: ModelPackage) -> list[Issue]:
 def _issues(pkg: ModelPackage) -> list[Issue]:
     info = pkg.meta.get("saved_input_example_info")
     out: list[Issue] = []
+    if not pkg.meta:  # MLmodel missing or broken: MC1xx says so, nothing here is knowable
+        return out
     if info is None:
         if pkg.is_file("serving_input_example.json"):
             out.append(Issue("MC405", "note", "serving_input_example.json exists but MLmodel has "
@@ -46,8 +48,19 @@ def _issues(pkg: ModelPackage) -> list[Issue]:
     if body is _NOTHING:
         return out
     sig = signature_of(pkg)
-    out += conform(body, params, info, sig.inputs, sig.params, v3)
+    # a section MLflow cannot load (an MC3xx error) enforces nothing: comparing the example
+    # with what is left of it would report the dropped specs a second time
+    broken = {p.section for p in sig.problems
+              if p.code in _LOAD_FAILURES and (p.level or "error") == "error"}
+    if "params" in broken:
+        params = None
+    out += conform(body, params, info, None if "inputs" in broken else sig.inputs,
+                   sig.params, v3)
     return out
+
+
+_LOAD_FAILURES = frozenset({"MC302", "MC303", "MC304", "MC305", "MC307", "MC308", "MC309",
+                            "MC310", "MC311", "MC312"})
 
 
 class _Nothing:
@@ -183,7 +196,14 @@ def conform(body: Any, params: Any, info: dict[str, Any], inputs: Schema | None,
                 out.append(frame)
             elif frame is not None:
                 out += conform_frame(frame, inputs, v3)
-    if isinstance(params, dict):
+    if isinstance(params, dict) and params and not pspecs:
+        # MLflow's _enforce_params_schema drops every param at once when no ParamSchema exists
+        names = ", ".join(repr(k) for k in params)
+        out.append(Issue("MC415", "note", f"the example stores params ({names}) but the "
+                         "model's signature declares no params schema: "
+                         "MLflow ignores all of them when predicting", "/params", None,
+                         at=("params",), at_key=True))
+    elif isinstance(params, dict):
         specs = {p.name: p for p in (pspecs or [])}
         for k, v in params.items():
             ptr = f"/params/{k}"
