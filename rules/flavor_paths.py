@@ -38,10 +38,15 @@ def _same_name_elsewhere(pkg, rel: str) -> str | None:
     base = posixpath.basename(rel.rstrip("/"))
     if not base:
         return None
+    folded = None
     for e in pkg.files():
-        if e.path != rel and posixpath.basename(e.path) == base and e.kind in ("file", "dir"):
+        if e.path == rel or e.kind not in ("file", "dir"):
+            continue
+        if posixpath.basename(e.path) == base:
             return e.path
-    return None
+        if folded is None and e.path.casefold() == rel.rstrip("/").casefold():
+            folded = e.path  # renamed by case only (works on macOS/Windows, not on Linux)
+    return folded
 
 
 @rule("MC209", "flavor-path-missing", Level.ERROR, tags=("flavors", "artifacts"))
@@ -67,6 +72,7 @@ def flavor_path_missing(pkg):
     Put the file back at the path `MLmodel` names (or update the key to where the file is),
     or re-log the model.
     """
+    missing: dict[str, list[str]] = {}  # one finding per missing path, naming every key
     for _flavor, ptr, value in all_path_refs(pkg):
         if not isinstance(value, str) or not value.strip() or outside_reason(value):
             continue  # MC211 / MC210
@@ -82,10 +88,19 @@ def flavor_path_missing(pkg):
         e = pkg.entry(value)
         if e.kind != "missing":
             continue  # present, or an escaping symlink (containment rules report it)
+        missing.setdefault(posixpath.normpath(value), []).append(ptr)
+    for value, ptrs in missing.items():
+        ptr = ptrs[0]
+        keys = " and ".join(p.lstrip("/") for p in ptrs)
         other = _same_name_elsewhere(pkg, value)
-        hint = f"; a file of that name is at {other!r}" if other else ""
-        yield Hit(f"{ptr.lstrip('/')} names {value!r}, which does not exist in the package"
-                  f"{hint}", file="MLmodel", line=pkg.line(ptr, value=True), pointer=ptr,
+        hint = ""
+        if other:
+            same = posixpath.basename(other) == posixpath.basename(value)
+            hint = (f"; a file of that name is at {other!r}" if same else
+                    f"; {other!r} differs only in letter case (found on macOS/Windows only)")
+        yield Hit(f"{keys} name{'s' if len(ptrs) == 1 else ''} {value!r}, which does not exist "
+                  f"in the package{hint}", file="MLmodel", line=pkg.line(ptr, value=True),
+                  pointer=ptr,
                   fix=(f"move {other} back to {value} or point the key at {other}" if other
                        else f"restore {value} from the run's artifacts, or re-log the model"))
 
