@@ -7,7 +7,6 @@ The engine knows nothing about what any single rule checks. A rule that raises b
 from __future__ import annotations
 
 import os
-import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -78,6 +77,8 @@ def run_rules(pkg: ModelPackage, rules: Iterable[Rule], settings: Settings) -> I
         try:
             hits = list(r.check(pkg))
         except Exception as exc:  # noqa: BLE001 - any rule failure becomes a finding
+            import traceback
+
             tb = traceback.extract_tb(exc.__traceback__)
             where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
             msg = (f"internal error in rule {r.code} ({r.meta.name}): "

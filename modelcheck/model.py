@@ -8,7 +8,6 @@ its metadata. The function's docstring holds the rule's documentation under the 
 from __future__ import annotations
 
 import enum
-import hashlib
 import inspect
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -94,6 +93,8 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         """Stable across runs and line moves: code, file, logical location and key."""
+        import hashlib  # only reports that carry fingerprints need it
+
         basis = "\x1f".join(
             (self.code, self.file or "", self.pointer, self.key if self.key is not None
              else _digits.sub("#", self.message))

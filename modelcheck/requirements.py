@@ -10,12 +10,15 @@ specifiers and markers are ``packaging`` objects.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
-from packaging.markers import Marker
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
+
+if TYPE_CHECKING:
+    from packaging.markers import Marker
 
 _VCS = ("git+", "hg+", "svn+", "bzr+")
 _EGG = re.compile(r"[#&]egg=([A-Za-z0-9_.\-]+)")
@@ -120,13 +123,20 @@ def format_requirement(r: ReqLine, *, canonical: bool = False) -> str:
 
 def parse_requirements_text(text: str, file: str) -> ReqFile:
     """Parse a whole requirements/constraints file given as text."""
-    import pip_requirements_parser as prp
-
     raw_lines = text.splitlines()
     rf = ReqFile(file=file, trailing_newline=text.endswith(("\n", "\r")),
                  line_count=len(raw_lines))
     rf.blank_lines = [i for i, s in enumerate(raw_lines, 1) if not s.strip()]
-    line_parser = prp.get_line_parser()
+    if "\\" not in text and "#" not in text:
+        # No continuations and no comments: pip's preprocessing yields each stripped,
+        # non-blank line under its own number, so skip it (and its import).
+        for number, raw in enumerate(raw_lines, 1):
+            line = raw.strip()
+            if line:
+                rf.lines.append(_parse_one(line, number, file))
+        return rf
+    import pip_requirements_parser as prp
+
     for numbered in prp.preprocess(text):
         number, line = numbered.line_number, numbered.line
         if isinstance(numbered, prp.CommentLine):
@@ -134,19 +144,84 @@ def parse_requirements_text(text: str, file: str) -> ReqFile:
             continue
         if not line.strip():
             continue
-        rf.lines.append(_parse_logical(prp, line_parser, line, number, file))
+        rf.lines.append(_parse_one(line, number, file))
     return rf
 
 
 def parse_requirement_line(text: str, file: str, line: int) -> ReqLine:
     """Parse one requirement string (a conda ``pip:`` entry or a python_env dependency)."""
-    import pip_requirements_parser as prp
-
     joined = " ".join(s.rstrip("\\").strip() for s in text.splitlines()) or text
     stripped = re.sub(r"(^|\s)#.*$", "", joined).strip()
     if not stripped:
         return ReqLine(file, line, text, "invalid", error="empty requirement")
-    return _parse_logical(prp, prp.get_line_parser(), stripped, line, file)
+    return _parse_one(stripped, line, file)
+
+
+# A plain ``name[extras] <specifiers>`` line: no options, URL, path, marker, comment or
+# archive name. pip-requirements-parser hands such a line, unchanged, to packaging's
+# ``Requirement`` and keeps nothing else, so parsing it with ``Requirement`` directly gives the
+# same ReqLine (tests/test_requirements_fastpath.py checks this against the full parser).
+_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._, -]*\])?"
+                    r"( *[<>=!~][<>=!~ A-Za-z0-9.*+_,-]*)?")
+_ARCHIVE = (".zip", ".whl", ".tar", ".tgz", ".tbz", ".txz", ".tlz", ".tar.gz", ".tar.bz2",
+            ".tar.xz", ".tar.lz", ".tar.lzma")
+
+
+# ``-r FILE`` / ``-c FILE`` (python_env.yaml's usual ``-r requirements.txt``): what pip's
+# option parser makes of it, without building that parser.
+_INCLUDE = re.compile(r"(?:(-r|-c|--requirement|--constraint) +|(--requirement|--constraint)=)"
+                      r"([A-Za-z0-9._+][A-Za-z0-9._/+-]*)")
+_INCLUDE_DEST = {"-r": "requirements", "--requirement": "requirements", "-c": "constraints",
+                 "--constraint": "constraints"}
+
+
+def _parse_one(line: str, number: int, file: str) -> ReqLine:
+    """One logical line; results for a line text are cached (they do not depend on where)."""
+    if line.startswith("-"):
+        m = _INCLUDE.fullmatch(line)
+        if m:
+            dest = _INCLUDE_DEST[m.group(1) or m.group(2)]
+            return ReqLine(file, number, line, "option", options={dest: [m.group(3)]})
+    tpl = _parse_cached(line)
+    if tpl is None:
+        import pip_requirements_parser as prp
+
+        return _parse_logical(prp, prp.get_line_parser(), line, number, file)
+    return replace(tpl, file=file, line=number)
+
+
+# The commonest line of all, ``name``, ``name==1.2.3`` or ``name>=1,<2`` (numeric releases, no
+# spaces): packaging's grammar reads the name and the specifier text back unchanged, so build
+# them without loading its requirement parser (packaging.requirements/_parser/markers).
+_PINNED = re.compile(r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)"
+                     r"((?:==|!=|>=|<=|<|>)\d+(?:\.\d+)*(?:,(?:==|!=|>=|<=|<|>)\d+(?:\.\d+)*)*)?")
+
+
+@lru_cache(maxsize=8192)
+def _parse_cached(line: str) -> ReqLine | None:
+    """The position-free ReqLine of a requirement line, or None when it must go to pip's
+    parser each time (options, and anything invalid: those messages can name the place)."""
+    m = _PINNED.fullmatch(line)
+    if m and not line.lower().endswith(_ARCHIVE):
+        name, spec = m.group(1), m.group(2) or ""
+        return ReqLine("", 0, line, "requirement", name=canonicalize_name(name), raw_name=name,
+                       specifier=SpecifierSet(spec))
+    if _PLAIN.fullmatch(line) and " -" not in line and not line.lower().endswith(_ARCHIVE):
+        from packaging.requirements import InvalidRequirement, Requirement
+
+        try:
+            req = Requirement(line)
+        except InvalidRequirement:
+            req = None
+        if req is not None and not any(str(s).endswith("]") for s in req.specifier):
+            return ReqLine("", 0, line, "requirement", name=canonicalize_name(req.name),
+                           raw_name=req.name,
+                           extras=frozenset(canonicalize_name(e) for e in req.extras),
+                           specifier=req.specifier)
+    import pip_requirements_parser as prp
+
+    out = _parse_logical(prp, prp.get_line_parser(), line, 0, "")
+    return out if out.kind == "requirement" else None
 
 
 def _parse_logical(prp: Any, line_parser: Any, line: str, number: int, file: str) -> ReqLine:

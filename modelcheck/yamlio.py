@@ -96,8 +96,46 @@ def _parser():
         y = YAML(typ="safe", pure=False)
         y.version = (1, 1)
         y.allow_duplicate_keys = True
+        if y.Parser.__name__ == "CParser":  # libyaml (ruamel.yaml.clib) is installed
+            y.Resolver = _c_resolver()
         _local.yaml = y
     return y
+
+
+_C_RESOLVER: Any = None
+_MEMO_MAX = 50_000
+
+
+def _c_resolver() -> Any:
+    """ruamel's YAML 1.1 resolver with the tag of each plain scalar remembered.
+
+    Resolving a scalar's implicit tag runs up to a dozen regexes and, on every call, looks up
+    the YAML version through several attribute misses; that was most of the compose time.
+    With the C parser the version is always the loader's (1.1: a ``%YAML`` directive is not
+    seen by ruamel there), so the tag depends on the scalar's text and style only.
+    """
+    global _C_RESOLVER
+    if _C_RESOLVER is None:
+        from ruamel.yaml.nodes import ScalarNode
+        from ruamel.yaml.resolver import VersionedResolver
+
+        memo: dict[tuple[str, Any], Any] = {}
+        base_resolve = VersionedResolver.resolve
+
+        class MemoResolver(VersionedResolver):
+            def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+                if kind is not ScalarNode or self.yaml_path_resolvers:
+                    return base_resolve(self, kind, value, implicit)
+                key = (value, implicit)
+                tag = memo.get(key)
+                if tag is None:
+                    if len(memo) >= _MEMO_MAX:
+                        memo.clear()
+                    tag = memo[key] = base_resolve(self, kind, value, implicit)
+                return tag
+
+        _C_RESOLVER = MemoResolver
+    return _C_RESOLVER
 
 
 def _mark(exc: Exception) -> tuple[int | None, int | None]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 import sys
 
-from packaging.markers import default_environment
-
 from modelcheck.envfiles import conda_name, env_of, requirement_files
 from modelcheck.model import Hit, Level, rule
 from modelcheck.requirements import ReqLine
@@ -238,9 +236,7 @@ def marker_excludes_python(pkg):
         return
     py = py.strip()
     parts = py.split(".")
-    ctx = dict(default_environment())
-    ctx["python_version"] = ".".join(parts[:2])
-    ctx["python_full_version"] = py if len(parts) == 3 else py + ".0"
+    ctx: dict[str, str] | None = None
     for lines in requirement_files(env):
         for r in lines:
             if r.kind != "requirement" or r.marker is None:
@@ -248,6 +244,12 @@ def marker_excludes_python(pkg):
             used = {a or b for a, b in _VAR_RE.findall(str(r.marker))}
             if not used or not used <= _PY_VARS:
                 continue
+            if ctx is None:  # packaging.markers only loads when a marker needs evaluating
+                from packaging.markers import default_environment
+
+                ctx = dict(default_environment())
+                ctx["python_version"] = ".".join(parts[:2])
+                ctx["python_full_version"] = py if len(parts) == 3 else py + ".0"
             try:
                 ok = r.marker.evaluate(ctx)
             except Exception:

@@ -23,14 +23,18 @@ class LocalSource(Source):
     def entry(self, rel: str) -> Entry:
         norm = normalize(rel)
         path = self._abs(norm)
-        # Every component must stay inside: a symlinked parent dir counts too.
-        real = os.path.realpath(path)
         try:
             st = os.lstat(path)
         except (FileNotFoundError, NotADirectoryError):
             return Entry(norm, "missing")
         except OSError:
             return Entry(norm, "special")
+        # Every component must stay inside: a symlinked parent dir counts too. A top-level
+        # name that is not a symlink sits directly in the (already real) root: no need to ask.
+        if "/" in norm or stat.S_ISLNK(st.st_mode):
+            real = os.path.realpath(path)
+        else:
+            real = path
         if stat.S_ISLNK(st.st_mode):
             target = os.readlink(path)
             escapes = not self._inside(real)
@@ -64,7 +68,10 @@ class LocalSource(Source):
             raise IsADirectoryError(rel)
         if e.kind != "file":
             raise OSError(f"{rel} is not a regular file")
-        real = os.path.realpath(self._abs(e.path))
+        if "/" not in e.path and e.target is None:
+            real = self._abs(e.path)  # a plain top-level file: O_NOFOLLOW guards the open
+        else:
+            real = os.path.realpath(self._abs(e.path))
         if not self._inside(real):  # re-check right before opening
             raise OutsidePackage(rel)
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
