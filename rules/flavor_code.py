@@ -67,8 +67,8 @@ def flavor_code_dir_unreferenced(pkg):
     """The package has a `code/` directory that no flavor's `code` key refers to.
 
     What it checks
-    A `code/` directory at the package root while every flavor has `code: null` or no `code`
-    key.
+    A `code/` directory holding files at the package root while every flavor has
+    `code: null` or no `code` key (an empty `code/` is ignored).
 
     Why it matters
     MLflow adds the code directory to `sys.path` only through the `code` key, so this code is
@@ -87,6 +87,8 @@ def flavor_code_dir_unreferenced(pkg):
         return
     if any(_norm(c.get("code")) == "code" for c in pkg.flavors.values()):
         return
+    if not any(e.kind == "file" and e.path.startswith("code/") for e in pkg.files()):
+        return  # an empty code/ holds nothing the model could need
     target = "/flavors/python_function" if pkg.pyfunc is not None else "/flavors"
     yield Hit("the package has a code/ directory but no flavor sets code: code, so MLflow never "
               "puts it on sys.path", file="MLmodel", line=pkg.line(target), pointer=target,
