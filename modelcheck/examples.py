@@ -93,6 +93,12 @@ def read_example(pkg: ModelPackage, info: dict[str, Any]) -> tuple[Any, Any, lis
         out.append(Issue("MC402", "warning", f"{doc.problem}: the example was not checked",
                          "", path))
         return _NOTHING, None, out
+    raw = pkg.read(path)
+    if raw.ok and raw.data is not None and raw.data.startswith(b"\xef\xbb\xbf"):
+        out.append(Issue("MC402", "error", f"{path} starts with a UTF-8 byte-order mark: "
+                         "MLflow reads it with json.load, which raises 'Unexpected UTF-8 BOM', "
+                         "so the example cannot be loaded", "", path, 1, col=1))
+        return _NOTHING, None, out
     if not doc.ok:
         out.append(Issue("MC402", "error", f"{path} cannot be parsed even by MLflow's lenient "
                          f"reader: {doc.problem}", "", path, doc.line, col=doc.col))

@@ -9,7 +9,8 @@ from modelcheck.model import Hit, Level, rule
 
 _FIX = {
     "MC401": "restore the example file, or remove saved_input_example_info from MLmodel",
-    "MC402": "re-log the model with its input_example, or fix the JSON syntax",
+    "MC402": "re-log the model with its input_example, or fix the file (valid JSON, UTF-8 "
+             "without a byte-order mark)",
     "MC403": "use one of dataframe, ndarray, sparse_matrix_csr, sparse_matrix_csc, json_object",
     "MC404": "re-save the example with MLflow (mlflow.models.utils._Example / log_model) so the "
              "file matches saved_input_example_info",
