@@ -86,7 +86,9 @@ def flavor_env_file_missing(pkg):
 
     Why it matters
     Serving and `mlflow models` commands rebuild the model's environment from these files;
-    when one is missing they fail before the model is loaded.
+    when one is missing they fail before the model is loaded. The exception is a missing
+    `python_env.yaml` next to a present conda file: MLflow then builds the virtualenv from
+    `conda.yaml` and `requirements.txt` (its path for pre-1.26 models), so that is a note.
 
     Example
     `env: {conda: conda.yaml, virtualenv: python_env.yaml}` in a package that has no
@@ -105,6 +107,15 @@ def flavor_env_file_missing(pkg):
         if e.kind == "file" or (e.kind == "symlink" and e.escapes):
             continue
         what = "is a directory" if e.kind == "dir" else "does not exist"
+        conda = pf["env"].get("conda") if isinstance(pf.get("env"), dict) else None
+        if ptr.endswith("/virtualenv") and isinstance(conda, str) and pkg.is_file(conda):
+            # mlflow.utils.virtualenv._get_python_env falls back to conda.yaml (+ requirements)
+            yield Hit(f"{ptr.lstrip('/')} names {rel!r}, which {what} in the package: "
+                      f"virtualenv/uv environments fall back to {conda} and requirements.txt, "
+                      "as for models logged before MLflow 1.26", file="MLmodel",
+                      line=pkg.line(ptr, value=True), pointer=ptr, key=rel, level=Level.NOTE,
+                      fix=f"restore {rel} from the run's artifacts, or re-log the model")
+            continue
         yield Hit(f"{ptr.lstrip('/')} names {rel!r}, which {what} in the package: the model's "
                   "environment cannot be rebuilt for serving", file="MLmodel",
                   line=pkg.line(ptr, value=True), pointer=ptr, key=rel,
