@@ -241,7 +241,12 @@ def mlflow_pin_mismatch(pkg):
                   fix=f"add mlflow=={w} to {file} (and the conda pip list)")
         return
     for r in mine:
-        if not _pin_ok(r, w):
+        if not _pin_ok(r, w) and not r.specifier:
+            yield Hit(f"{file} line {r.line}: {r.text.strip()!r} has no version, but MLflow {w} "
+                      f"pins the mlflow that wrote the model ({r.name}=={w}): a rebuilt "
+                      "environment gets whatever release is newest", file=file, line=r.line,
+                      pointer=f"/line/{r.line}", key=r.name, fix=f"pin {r.name}=={w}")
+        elif not _pin_ok(r, w):
             yield Hit(f"{file} line {r.line}: {r.text.strip()!r} does not admit mlflow_version "
                       f"{w} from MLmodel", file=file, line=r.line, pointer=f"/line/{r.line}",
                       key=r.name, fix=f"pin {r.name}=={w}")

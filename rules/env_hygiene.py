@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from packaging.version import Version
-
 from modelcheck.envfiles import MLFLOW_NAMES, REQUIREMENTS, env_of, requirement_files
 from modelcheck.model import Hit, Level, rule
 
@@ -16,7 +14,8 @@ def requirement_unpinned(pkg):
 
     What it checks
     Requirements with no specifier or only lower bounds (`>=`, `>`), excluding the unpinned
-    `mlflow` that MLflow itself writes before 2.3 and URL/path requirements.
+    `mlflow` (MLflow writes it so before 2.3; from 2.3 on MC505 reports it) and URL/path
+    requirements.
 
     Why it matters
     MLflow pins what it infers with `==`; lines a user added (`extra_pip_requirements`,
@@ -30,13 +29,12 @@ def requirement_unpinned(pkg):
     Pin the version the model was trained with (`scikit-learn==1.9.1`).
     """
     env = env_of(pkg)
-    old = pkg.mlflow_version is None or pkg.mlflow_version < Version("2.3")
     for lines in requirement_files(env):
         for r in lines:
             if r.kind != "requirement" or not r.name or r.url:
                 continue
-            if old and r.name in MLFLOW_NAMES and not r.specifier:
-                continue
+            if r.name in MLFLOW_NAMES and not r.specifier:
+                continue  # MLflow < 2.3 writes it so; from 2.3 on MC505 reports it
             ops = {s.operator for s in r.specifier}
             if ops <= {">=", ">", "!="}:
                 what = "no version" if not ops else f"only a lower bound ({r.specifier})"
