@@ -24,20 +24,21 @@ def _norm(r: ReqLine) -> str:
     return r.canonical() if r.kind == "requirement" else " ".join(r.text.split())
 
 
-@rule("MC503", "pip-list-mismatch", Level.ERROR, tags=("env",))
+@rule("MC503", "pip-list-mismatch", Level.WARNING, tags=("env",))
 def pip_list_mismatch(pkg):
     """`requirements.txt` and the `pip:` list of `conda.yaml` differ.
 
     What it checks
     MLflow writes `requirements.txt` as exactly the conda `pip:` list. Both are compared after
     PEP 503 name normalisation and specifier normalisation: lines missing on either side and
-    requirements whose specifiers, extras or markers differ are errors; the same lines in a
+    requirements whose specifiers, extras or markers differ are warnings; the same lines in a
     different order are a note.
 
     Why it matters
     `env_manager=virtualenv`/`uv` installs `requirements.txt`, `env_manager=conda` installs the
     conda list: the same model gets a different environment depending on how it is served, and
-    one of the two files was edited by hand.
+    one of the two files was edited by hand. Each file still installs (a warning: not
+    reproducible, and likely to break where the model needs what one side lacks).
 
     Example
     `conda.yaml` lists `flask==3.0.0` under `pip:` but `requirements.txt` does not.
