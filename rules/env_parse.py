@@ -9,6 +9,13 @@ from modelcheck.yamlio import join_pointer
 _PY_ENV_KEYS = ("python", "build_dependencies", "dependencies")
 
 
+def _kind(data: object) -> str:
+    """How a YAML document that is not a mapping reads to a person."""
+    if data is None:
+        return "an empty document (only blank lines or comments)"
+    return f"a {type(data).__name__}"
+
+
 def _clip(text: str, limit: int = 120) -> str:
     """Keep messages readable when a line is thousands of characters long."""
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
@@ -150,7 +157,7 @@ def python_env_invalid(pkg):
     data = pe.data
     if not isinstance(data, dict):
         yield Hit(f"{rel} must be a mapping with keys python, build_dependencies, dependencies; "
-                  f"found a {type(data).__name__}", file=rel, line=1, pointer="/",
+                  f"found {_kind(data)}", file=rel, line=1, pointer="/",
                   fix="rewrite python_env.yaml as a mapping")
         return
     for key in data:
@@ -212,7 +219,7 @@ def conda_env_invalid(pkg):
         return
     data = ce.data
     if not isinstance(data, dict):
-        yield Hit(f"{rel} must be a mapping; found a {type(data).__name__}", file=rel, line=1,
+        yield Hit(f"{rel} must be a mapping; found {_kind(data)}", file=rel, line=1,
                   pointer="/", fix="rewrite conda.yaml as a mapping")
         return
     deps = data.get("dependencies")
