@@ -1,8 +1,10 @@
 """A real S3-compatible HTTP server on 127.0.0.1 (moto's), in a child process, for tests and
 the bucket-scan benchmark, plus helpers to fill a bucket with generated model packages.
 
-``python tests/s3server.py PORT [--latency-ms N]`` serves moto's S3 on 127.0.0.1:PORT; with
-``--latency-ms`` every request is held N ms first (a model of a real network, bench only).
+``python tests/s3server.py PORT [--latency-ms N] [--close]`` serves moto's S3 on
+127.0.0.1:PORT, keeping connections alive like S3 (``--close``: werkzeug's one request per
+connection); with ``--latency-ms`` every request is held N ms first (a model of a real
+network's first-byte latency, bench only). Requests are counted (``S3Server.stats``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ if not CORPUS.is_dir():
     CORPUS = Path("/work/shared/corpus/realworld")
 SKLEARN = REPO / "tests" / "rules" / "MC101" / "pass" / "real-sklearn-2.5"
 DENY_PATH = "/__modelcheck_test__/deny"
+STATS_PATH = "/__modelcheck_test__/stats"
 ADMIN = {"AWS_ACCESS_KEY_ID": "admin", "AWS_SECRET_ACCESS_KEY": "admin",
          "AWS_DEFAULT_REGION": "us-east-1"}
 
@@ -58,6 +61,13 @@ class S3Server:
         return {"key": key, "secret": secret, "client_kwargs.endpoint_url": self.endpoint,
                 "client_kwargs.region_name": "us-east-1"}
 
+    def stats(self, reset: bool = False) -> dict:
+        """Requests served since the last reset: ``{"requests": n, "gets": {key: count},
+        "lists": n, "heads": n, "cpu_s": server process CPU seconds}`` (test endpoint)."""
+        url = f"{self.endpoint}{STATS_PATH}" + ("?reset=1" if reset else "")
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            return json.loads(resp.read())
+
     def deny(self, *patterns: str) -> None:
         """Answer 403 AccessDenied (S3's XML error) for GETs of ``bucket/key`` globs, and for
         listings of a bucket given as ``bucket/``. Enforced by a front on this server: moto's
@@ -70,11 +80,13 @@ class S3Server:
 
 
 @contextlib.contextmanager
-def s3_server(latency_ms: float = 0) -> Iterator[S3Server]:
+def s3_server(latency_ms: float = 0, keepalive: bool = True) -> Iterator[S3Server]:
     port = free_port()
     cmd = [sys.executable, __file__, str(port)]
     if latency_ms:
         cmd += ["--latency-ms", str(latency_ms)]
+    if not keepalive:
+        cmd.append("--close")
     env = dict(os.environ, **ADMIN)
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     endpoint = f"http://127.0.0.1:{port}"
@@ -170,16 +182,50 @@ _DENIED = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</
            b"<Message>Access Denied</Message></Error>")
 
 
+def _count(stats: dict, environ: dict) -> None:
+    """Tally one S3 request: object GETs by bucket/key, listings, HEADs, the rest."""
+    method = environ.get("REQUEST_METHOD", "")
+    target = environ.get("PATH_INFO", "").lstrip("/")
+    stats["requests"] += 1
+    if method == "GET" and "/" in target.rstrip("/"):
+        stats["gets"][target] = stats["gets"].get(target, 0) + 1
+    elif method == "GET":
+        stats["lists"] += 1
+    elif method == "HEAD":
+        stats["heads"] += 1
+    else:
+        stats["other"] += 1
+
+
+def _fresh_stats() -> dict:
+    return {"requests": 0, "gets": {}, "lists": 0, "heads": 0, "other": 0}
+
+
 def _front(app, latency_ms: float):
-    """Optional latency, and denials set through DENY_PATH (see S3Server.deny)."""
+    """Optional latency, request counts (STATS_PATH), and denials set through DENY_PATH
+    (see S3Server.stats and S3Server.deny)."""
     import fnmatch
+    import threading
 
     denied: list[str] = []
+    stats = _fresh_stats()
+    lock = threading.Lock()
 
     def front(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path == STATS_PATH:
+            with lock:
+                body = json.dumps(dict(stats, cpu_s=time.process_time())).encode()
+                if "reset=1" in environ.get("QUERY_STRING", ""):
+                    stats.clear()
+                    stats.update(_fresh_stats())
+            start_response("200 OK", [("Content-Type", "application/json"),
+                                      ("Content-Length", str(len(body)))])
+            return [body]
+        with lock:
+            _count(stats, environ)
         if latency_ms:
             time.sleep(latency_ms / 1000)
-        path = environ.get("PATH_INFO", "")
         if path == DENY_PATH:
             size = int(environ.get("CONTENT_LENGTH") or 0)
             denied[:] = json.loads(environ["wsgi.input"].read(size) or b"[]")
@@ -200,18 +246,72 @@ def _front(app, latency_ms: float):
     return front
 
 
-def _serve(port: int, latency_ms: float) -> None:
+def _keepalive_handler():
+    """werkzeug's request handler, answering with Content-Length and keeping the connection
+    open like S3 does (werkzeug's own closes every connection after one response, so each
+    request would pay a new TCP connection and a new server thread: not how S3 behaves)."""
+    import io
+
+    from werkzeug.serving import DechunkedInput, WSGIRequestHandler
+
+    class KeepAlive(WSGIRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body leave at once (no delayed-ACK wait)
+
+        def run_wsgi(self) -> None:
+            environ = self.make_environ()
+            stream = environ["wsgi.input"]
+            if environ.pop("wsgi.input_terminated", False):  # chunked request body
+                body = stream.read() if isinstance(stream, DechunkedInput) else b""
+            else:
+                body = self.rfile.read(int(environ.get("CONTENT_LENGTH") or 0))
+            environ.pop("HTTP_TRANSFER_ENCODING", None)
+            environ["wsgi.input"] = io.BytesIO(body)  # always drained: the connection is clean
+            environ["CONTENT_LENGTH"] = str(len(body))
+            started: list = []
+            chunks: list[bytes] = []
+
+            def start_response(status, headers, exc_info=None):
+                started[:] = [status, headers]
+                return chunks.append
+
+            result = self.server.app(environ, start_response)
+            try:
+                chunks.extend(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+            data = b"".join(chunks)
+            status, headers = started
+            code, _, reason = status.partition(" ")
+            self.send_response(int(code), reason)
+            names = set()
+            for k, v in headers:
+                if k.lower() not in ("connection", "transfer-encoding"):
+                    self.send_header(k, v)
+                    names.add(k.lower())
+            if "content-length" not in names:
+                self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if self.command != "HEAD" and int(code) not in (204, 304):
+                self.wfile.write(data)
+
+    return KeepAlive
+
+
+def _serve(port: int, latency_ms: float, keepalive: bool = True) -> None:
     import logging
 
     from moto.server import DomainDispatcherApplication, create_backend_app
-    from werkzeug.serving import run_simple
+    from werkzeug.serving import make_server
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     app = _front(DomainDispatcherApplication(create_backend_app), latency_ms)
-    run_simple("127.0.0.1", port, app, threaded=True, use_reloader=False)
+    handler = _keepalive_handler() if keepalive else None
+    make_server("127.0.0.1", port, app, threaded=True, request_handler=handler).serve_forever()
 
 
 if __name__ == "__main__":
     args = sys.argv[1:]
     lat = float(args[args.index("--latency-ms") + 1]) if "--latency-ms" in args else 0.0
-    _serve(int(args[0]), lat)
+    _serve(int(args[0]), lat, keepalive="--close" not in args)

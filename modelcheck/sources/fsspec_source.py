@@ -2,19 +2,24 @@
 
 One recursive listing per target finds every package (a folder holding ``MLmodel``, or one
 that lost it); each package's :class:`ListingSource` answers ``entry``/``walk`` from that
-listing (no extra requests) and reads through fsspec, ranged to the size limit it is given.
+listing (no extra requests). Before the rules run, every file the rules will read is fetched
+whole in ONE concurrent batch (:meth:`ListingSource.prefetch`, or :meth:`ListingSource.afetch`
+on the backend's event loop): one GET per file, no HEADs (sizes come from the listing), files
+shared by a package and a package nested in it fetched once. Other reads (big files, files the
+plan did not foresee) go through fsspec on demand, ranged to the size limit they are given.
 fsspec and the backends are optional extras, imported only when a remote target is given.
 """
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import errno
+import inspect
 import posixpath
 import re
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from modelcheck.discovery import SKIP_DIRS, looks_like_orphan
@@ -25,12 +30,25 @@ EXTRAS = {
     "s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs",
     "az": "azure", "abfs": "azure", "abfss": "azure", "adl": "azure",
 }
-# small files every package may have: fetched together, concurrently, before rules run
-PREFETCH = ("MLmodel", "conda.yaml", "python_env.yaml", "requirements.txt", "constraints.txt",
-            "input_example.json", "serving_input_example.json", "registered_model_meta")
-
-
 WHOLE_BELOW = 1024 * 1024  # files up to this size are fetched whole when any part is read
+# Binary formats no rule opens (their sizes, from the listing, are all the rules use), unless
+# under LFS_PEEK bytes: a model file that small is read to tell a Git LFS pointer. Everything
+# else is read by some rule: text files by the secrets scan, files without these extensions
+# by the pickle scanner's content sniff. tests/test_s3_scan.py checks the plan on real packages
+# (no file fetched and left unread, none read outside the batch).
+UNREAD_EXTS = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".html", ".tsv", ".log", ".parquet",
+               ".crc", ".pb", ".onnx", ".ubj", ".xgb", ".lgb", ".cbm", ".h5", ".keras",
+               ".safetensors", ".index", ".npy", ".npz")
+LFS_PEEK = 1024
+BATCH_BYTES = 64 * 1024 * 1024  # most bytes one package's batch holds; the rest is read lazily
+BATCH_CONCURRENCY = 32  # most requests of one package's batch in flight at once
+
+
+def planned(rel: str, size: int, limit: int) -> bool:
+    """True when the rules will read the file ``rel`` of ``size`` bytes whole."""
+    if size <= 0 or size > limit:
+        return False
+    return size < LFS_PEEK or not rel.lower().endswith(UNREAD_EXTS)
 
 
 class BackendMissing(Exception):
@@ -116,6 +134,10 @@ class Listing:
     url: str  # URL of the scan root, for display
     keys: list[str]
     sizes: dict[str, int]
+    # keys inside a package nested in another package -> how many packages hold them; their
+    # bytes are fetched once and handed to each (``memo``, used on the backend's loop only)
+    shared: dict[str, int] = field(default_factory=dict, compare=False)
+    memo: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @classmethod
     def of(cls, fs: Any, root: str, url: str) -> Listing:
@@ -168,22 +190,63 @@ class Listing:
                 continue
             if "MLmodel" in names[d] or looks_like_orphan(names[d]):
                 out.append(d)
+        self._count_shared(out)
         return out
+
+    def _count_shared(self, pkgs: list[str]) -> None:
+        """Record the keys that more than one of ``pkgs`` holds (packages inside packages)."""
+        found = set(pkgs)
+        self.shared.clear()
+        for q in pkgs:
+            parts = q.split("/") if q else []
+            if not any("/".join(parts[:i]) in found for i in range(len(parts))):
+                continue  # not inside another package
+            lo = bisect.bisect_left(self.keys, q + "/")
+            hi = bisect.bisect_left(self.keys, q + "0")
+            for key in self.keys[lo:hi]:
+                kp = key.split("/")[:-1]
+                self.shared[key] = sum("/".join(kp[:i]) in found for i in range(len(kp) + 1))
 
     def source(self, pkg: str) -> ListingSource:
         base = f"{self.root}/{pkg}" if pkg else self.root
         display = f"{self.url}/{pkg}" if pkg else self.url
-        return ListingSource(self.fs, base, self.under(pkg), display)
+        return ListingSource(self.fs, base, self.under(pkg), display, self,
+                             pkg + "/" if pkg else "")
+
+
+def _cat_kwargs(fs: Any) -> dict[str, Any]:
+    """Keyword arguments for a whole-file ``_cat_file``: s3fs otherwise asks for the size
+    first (a HEAD, or a listing-cache lookup) to split big files into parallel parts."""
+    return _CAT_KWARGS[type(fs)] if type(fs) in _CAT_KWARGS else _cat_kwargs_of(type(fs))
+
+
+_CAT_KWARGS: dict[type, dict[str, Any]] = {}
+
+
+def _cat_kwargs_of(cls: type) -> dict[str, Any]:
+    try:
+        params = inspect.signature(cls._cat_file).parameters
+    except (AttributeError, TypeError, ValueError):
+        params = {}
+    kw = _CAT_KWARGS[cls] = {"max_concurrency": 1} if "max_concurrency" in params else {}
+    return kw
 
 
 class ListingSource(Source):
     """One package, described by a listing; reads go through fsspec, inside the prefix only."""
 
-    def __init__(self, fs: Any, base: str, files: dict[str, int], display: str) -> None:
+    def __init__(self, fs: Any, base: str, files: dict[str, int], display: str,
+                 listing: Listing | None = None, prefix: str = "") -> None:
         self.fs = fs
         self.base = base
         self.display = display
         self.problems: list[str] = []  # reads that failed (denied, removed, network)
+        # instrumentation (tests, bench): files fetched in the batch, fetched outside it, read
+        self.fetched: list[str] = []
+        self.late: list[str] = []
+        self.reads: set[str] = set()
+        self._listing = listing
+        self._prefix = prefix  # of this package's keys in the listing
         self._lock = threading.Lock()
         self._cache: dict[str, bytes | BaseException] = {}
         self._entries: dict[str, Entry] = {}
@@ -207,32 +270,90 @@ class ListingSource(Source):
     def _path(self, rel: str) -> str:
         return f"{self.base}/{rel}"
 
-    def prefetch(self, names: Iterable[str], cap: int) -> None:
-        """Fetch the listed small files among ``names`` in one concurrent batch."""
-        want = [n for n in names if (e := self._entries.get(n)) and e.kind == "file"
-                and e.size <= cap]
+    # -- the batch: every file the rules will read, fetched once, before they run -----------
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The backend's event loop when it is an async fsspec filesystem (s3fs, gcsfs...)."""
+        if getattr(self.fs, "async_impl", False):
+            return getattr(self.fs, "loop", None)
+        return None
+
+    def plan(self, cap: int) -> list[str]:
+        """The files to fetch before the rules run (see :func:`planned`), in listing order."""
+        limit = min(cap, WHOLE_BELOW)
+        out, total = [], 0
+        for rel, e in self._entries.items():
+            if e.kind == "file" and rel not in self._cache and planned(rel, e.size, limit):
+                if total + e.size > BATCH_BYTES:
+                    continue
+                total += e.size
+                out.append(rel)
+        return out
+
+    def prefetch(self, cap: int) -> None:
+        """Fetch :meth:`plan`'s files in one concurrent batch (blocking)."""
+        loop = self.loop
+        if loop is not None:
+            from fsspec.asyn import sync
+
+            sync(loop, self.afetch, cap)
+            return
+        want = self.plan(cap)
         if not want:
             return
         paths = [self._path(n) for n in want]
         try:
-            got = self._fetch_many(paths)
+            got = self.fs.cat(paths, on_error="return")
+            got = got if isinstance(got, dict) else {paths[0]: got}
         except Exception as exc:  # noqa: BLE001 - becomes a read problem per file
             got = {p: exc for p in paths}
         for n, p in zip(want, paths, strict=True):
             value = got.get(p, got.get(p.split("://", 1)[-1]))
             if isinstance(value, (bytes, BaseException)):
-                with self._lock:
-                    self._cache[n] = value
+                self._keep(n, value)
 
-    def _fetch_many(self, paths: list[str]) -> dict[str, bytes | BaseException]:
-        """Whole files, fetched concurrently by the backend (one call, one batch)."""
-        got = self.fs.cat(paths, on_error="return")
-        return got if isinstance(got, dict) else {paths[0]: got}
+    async def afetch(self, cap: int) -> None:
+        """:meth:`prefetch` as a coroutine, on the backend's loop (``self.loop``)."""
+        want = self.plan(cap)
+        if not want:
+            return
+        kw = _cat_kwargs(self.fs)
+        gate = asyncio.Semaphore(BATCH_CONCURRENCY)
 
-    def _fetch(self, path: str, end: int | None) -> bytes:
+        async def get(rel: str) -> bytes | BaseException:
+            async with gate:
+                try:
+                    return await self.fs._cat_file(self._path(rel), **kw)
+                except Exception as exc:  # noqa: BLE001 - a read problem of that file
+                    return exc
+
+        async def one(rel: str) -> None:
+            listing, key = self._listing, self._prefix + rel
+            if listing is None or key not in listing.shared:
+                self._keep(rel, await get(rel))
+                return
+            fut = listing.memo.get(key)  # a package nesting this one may fetch it already
+            first = fut is None
+            if fut is None:
+                fut = listing.memo[key] = asyncio.ensure_future(get(rel))
+            value = await fut
+            listing.shared[key] -= 1
+            if listing.shared[key] <= 0:
+                listing.memo.pop(key, None)
+            self._keep(rel, value, counted=first)
+
+        await asyncio.gather(*(one(r) for r in want))
+
+    def _keep(self, rel: str, value: bytes | BaseException, counted: bool = True) -> None:
+        with self._lock:
+            self._cache[rel] = value
+            if counted:
+                self.fetched.append(rel)
+
+    def _fetch(self, path: str, end: int | None) -> bytes:  # sync, outside the batch
         """The file at ``path``, or its first ``end`` bytes."""
         if end is None:
-            return self.fs.cat_file(path)
+            return self.fs.cat_file(path, **_cat_kwargs(self.fs))
         return self.fs.cat_file(path, start=0, end=end)
 
     def failed(self, rel: str) -> BaseException | None:
@@ -245,8 +366,11 @@ class ListingSource(Source):
             raise FileNotFoundError(rel)
         if e.kind == "dir":
             raise IsADirectoryError(rel)
+        self.reads.add(e.path)
         data = self._cache.get(e.path)
         if data is None:
+            if e.size:
+                self.late.append(e.path)
             # never fetch more than the caller may look at; but a small file is fetched whole
             # (and cached) even for a peek at its head: the full read usually follows
             ranged = e.size > limit and e.size > WHOLE_BELOW

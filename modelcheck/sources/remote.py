@@ -1,16 +1,19 @@
 """Check packages behind URLs: fsspec URLs (s3://, gs://, az://, file://, ...) and MLflow URIs.
 
-Each target is listed once; its packages are then checked on a thread pool (``--jobs``): a
-package's small files are fetched in one concurrent batch, then the rules run. Targets that
-cannot be listed, and files that cannot be read, become tool notifications (exit 2); the rest
-of the scan goes on.
+Each target is listed once. Then up to ``--jobs`` packages are in flight at once: the files
+a package's rules will read are fetched in one concurrent batch (on the backend's event loop
+when it is async, like s3fs: no thread waits on the network), and the rules run on a few
+threads as each batch lands. Targets that cannot be listed, and files that cannot be read,
+become tool notifications (exit 2); the rest of the scan goes on.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
+import queue
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import unquote, urlparse
 
@@ -21,6 +24,10 @@ from modelcheck.settings import Settings
 from modelcheck.sources.base import Source
 
 DEFAULT_JOBS = 16
+# Threads that run rules while batches for other packages are fetched on the event loop. The
+# rules are pure Python, so more threads only fight for the interpreter lock (and starve the
+# loop thread that drives the network); sources without an async backend get one per job.
+RULE_THREADS = 2
 MLFLOW_PREFIXES = ("models:/", "runs:/", "mlflow-artifacts:/")
 
 
@@ -95,7 +102,7 @@ def plan_fsspec(url: str, settings: Settings) -> list[Job]:
     from modelcheck.sources.fsspec_source import BackendMissing, Listing, open_url
 
     try:
-        fs, root = open_url(url, settings.storage_options)
+        fs, root = open_url(url, pool_options(url, settings))
     except BackendMissing as exc:
         raise TargetFailed(str(exc)) from exc
     except Exception as exc:  # noqa: BLE001 - bad options, bad URL
@@ -120,6 +127,19 @@ def plan_fsspec(url: str, settings: Settings) -> list[Job]:
             for p in pkgs]
 
 
+def pool_options(url: str, settings: Settings) -> dict:
+    """Storage options, with an S3 connection pool big enough for ``--jobs`` packages'
+    batches (botocore's default of 10 connections would cap the requests in flight)."""
+    opts = dict(settings.storage_options)
+    if url.split("://", 1)[0].lower() not in ("s3", "s3a"):
+        return opts
+    if any(k == "config_kwargs.max_pool_connections" or k == "config_kwargs" for k in opts):
+        return opts  # the user's choice
+    jobs = settings.jobs or DEFAULT_JOBS
+    opts["config_kwargs.max_pool_connections"] = max(10, min(256, 8 * jobs))
+    return opts
+
+
 def _file_target(fs, root: str, url: str, protocol: str):
     """A URL naming one object: list the package that holds it (walking up to MLmodel)."""
     from modelcheck.sources.fsspec_source import Listing
@@ -138,30 +158,19 @@ def _file_target(fs, root: str, url: str, protocol: str):
 def run_jobs(jobs: list[Job], rules: dict[str, Rule], settings: Settings,
              notifications: list[str],
              progress: Callable[[int, int], None] | None) -> list[PackageResult]:
-    """Check packages on a thread pool; results come back in job order."""
+    """Check packages, up to ``--jobs`` in flight; results come back in job order."""
     n = len(jobs)
     if not n:
         return []
     workers = max(1, min(settings.jobs or DEFAULT_JOBS, n))
     out: list[tuple[PackageResult, list[str]] | None] = [None] * n
-    done = 0
     if workers == 1:
         for i, job in enumerate(jobs):
             out[i] = check_one(job, rules, settings)
-            done += 1
             if progress:
-                progress(done, n)
+                progress(i + 1, n)
     else:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="modelcheck") as pool:
-            futures = {pool.submit(check_one, job, rules, settings): i
-                       for i, job in enumerate(jobs)}
-            from concurrent.futures import as_completed
-
-            for fut in as_completed(futures):
-                out[futures[fut]] = fut.result()
-                done += 1
-                if progress:
-                    progress(done, n)
+        _pipeline(jobs, rules, settings, workers, out, progress)
     results = []
     for item in out:
         assert item is not None
@@ -170,16 +179,75 @@ def run_jobs(jobs: list[Job], rules: dict[str, Rule], settings: Settings,
     return results
 
 
-def check_one(job: Job, rules: dict[str, Rule], settings: Settings
-              ) -> tuple[PackageResult, list[str]]:
-    """One package: fetch its small files together, run the rules, collect read problems."""
-    try:
-        source = job.make()
-        prefetch = getattr(source, "prefetch", None)
-        if prefetch is not None:
-            from modelcheck.sources.fsspec_source import PREFETCH
+def _pipeline(jobs: list[Job], rules: dict[str, Rule], settings: Settings, workers: int,
+              out: list, progress: Callable[[int, int], None] | None) -> None:
+    """Keep ``workers`` packages in flight: each one's batch is fetched on the backend's loop
+    (or, for sync sources, on a thread), then its rules run on the rule threads."""
+    n = len(jobs)
+    landed: queue.Queue[tuple[int, tuple[PackageResult, list[str]]]] = queue.Queue()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="modelcheck") as sync_pool, \
+            ThreadPoolExecutor(max_workers=min(RULE_THREADS, workers),
+                               thread_name_prefix="modelcheck-rules") as rule_pool:
 
-            prefetch(PREFETCH, settings.text_cap)
+        def finish(i: int, job: Job, source: Source | BaseException, fetch: bool = False
+                   ) -> None:
+            try:
+                prefetch = getattr(source, "prefetch", None) if fetch else None
+                if prefetch is not None:
+                    prefetch(settings.text_cap)
+            except Exception as exc:  # noqa: BLE001 - reported by check_one
+                source = exc
+            try:
+                landed.put((i, check_one(job, rules, settings, source)))
+            except BaseException as exc:  # the scan waits for every package: always answer
+                msg = f"{job.display}: cannot be checked: {type(exc).__name__}: {exc}"
+                landed.put((i, (target_error(job.display, msg), [msg])))
+                raise
+
+        def start(i: int) -> None:
+            job = jobs[i]
+            try:
+                source = job.make()
+                loop = getattr(source, "loop", None)
+            except Exception as exc:  # noqa: BLE001 - reported by check_one
+                rule_pool.submit(finish, i, job, exc)
+                return
+            if loop is None:
+                sync_pool.submit(finish, i, job, source, True)
+                return
+            fut = asyncio.run_coroutine_threadsafe(source.afetch(settings.text_cap), loop)
+
+            def fetched(f: Future, i: int = i, job: Job = job, source: Source = source) -> None:
+                err = f.exception()
+                rule_pool.submit(finish, i, job, source if err is None else err)
+
+            fut.add_done_callback(fetched)
+
+        started = done = 0
+        while done < n:
+            while started < n and started - done < workers:
+                start(started)
+                started += 1
+            i, item = landed.get()
+            out[i] = item
+            done += 1
+            if progress:
+                progress(done, n)
+
+
+def check_one(job: Job, rules: dict[str, Rule], settings: Settings,
+              source: Source | BaseException | None = None
+              ) -> tuple[PackageResult, list[str]]:
+    """One package: fetch what its rules read in one batch (unless ``source`` is given,
+    already fetched), run the rules, collect read problems."""
+    try:
+        if isinstance(source, BaseException):
+            raise source
+        if source is None:
+            source = job.make()
+            prefetch = getattr(source, "prefetch", None)
+            if prefetch is not None:
+                prefetch(settings.text_cap)
         failed = getattr(source, "failed", None)
         err = failed("MLmodel") if failed else None
         if err is not None:
