@@ -98,6 +98,43 @@ def test_bucket_scan_matches_local_scan(world):
     assert remote.exit_code() == 2
 
 
+def test_one_get_per_file_read_and_no_other_requests(world, monkeypatch):
+    """Request budget of a bucket scan: exactly one GET for each file the rules read (as a
+    local scan of the same tree reads them), none for files they do not read, none twice
+    (packages nested in packages share theirs), no HEADs, and every GET in the package's
+    batch (no second round trip while the rules run)."""
+    from modelcheck.sources import fsspec_source
+    from modelcheck.sources.local import LocalSource
+
+    root: Path = world["root"]
+    read: set[str] = set()
+    real_read = LocalSource.read
+
+    def record(self, rel, limit):
+        path = Path(self.root, rel)
+        if path.stat().st_size:  # an empty file needs no request
+            read.add(path.relative_to(root.resolve()).as_posix())
+        return real_read(self, rel, limit)
+
+    monkeypatch.setattr(LocalSource, "read", record)
+    check([str(root)], Settings(jobs=1))
+    sources = []
+    real_source = fsspec_source.Listing.source
+    monkeypatch.setattr(fsspec_source.Listing, "source",
+                        lambda self, pkg: sources.append(real_source(self, pkg)) or sources[-1])
+    srv = world["srv"]
+    srv.stats(reset=True)
+    rep = check(["s3://models/fleet"], _settings(world, jobs=8))
+    stats = srv.stats()
+    gets = {k.removeprefix("models/fleet/"): n for k, n in stats["gets"].items()}
+    assert {k: n for k, n in gets.items() if n > 1} == {}  # nothing fetched twice
+    assert set(gets) == read  # nothing the rules do not read, nothing they read missed
+    assert stats["heads"] == 0 and stats["other"] == 0
+    keys = sum(1 for p in root.rglob("*") if p.is_file())
+    assert stats["lists"] == -(-keys // 1000)  # the one listing: pages of 1000 keys
+    assert len(rep.packages) == len(sources) and not [s.late for s in sources if s.late]
+
+
 def test_denied_file_is_an_unreadable_read(world):
     rel = world["denied_env"][0]
     fs, root = open_url(f"s3://models/fleet/{rel}", storage_options(world["options"]))
