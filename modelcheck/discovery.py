@@ -78,11 +78,14 @@ def discover(targets: list[str]) -> tuple[list[Target], list[str]]:
             errors.append(f"{t}: no such file or directory")
             continue
         path = os.path.abspath(t)
+        real_base: str | None = None
         if os.path.isdir(path):
             if os.path.isfile(os.path.join(path, "MLmodel")):
                 found = [path]
             else:
                 found = search_tree(path)
+                # os.walk does not enter symlinked dirs: below ``path`` every dir is real
+                real_base = os.path.realpath(path)
                 if not found:
                     errors.append(f"{t}: no MLflow model package (no MLmodel file) found here")
         else:
@@ -100,6 +103,9 @@ def discover(targets: list[str]) -> tuple[list[Target], list[str]]:
                     continue
             found = [pkg]
         for p in found:
-            real = os.path.realpath(p)
+            if real_base is not None and p.startswith(path):
+                real = real_base + p[len(path):]
+            else:
+                real = os.path.realpath(p)
             roots.setdefault(real, Target(_display(p), p))
     return sorted(roots.values()), errors

@@ -10,7 +10,7 @@ specifiers and markers are ``packaging`` objects.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -63,7 +63,10 @@ class ReqLine:
 
     def canonical(self) -> str:
         """Normalised form: canonical name, sorted extras, sorted specifiers, marker, URL."""
-        return format_requirement(self, canonical=True)
+        got = self.__dict__.get("_canonical")  # not a field: a cache of a pure function
+        if got is None:
+            got = self.__dict__["_canonical"] = format_requirement(self, canonical=True)
+        return got
 
 
 @dataclass
@@ -187,7 +190,10 @@ def _parse_one(line: str, number: int, file: str) -> ReqLine:
         import pip_requirements_parser as prp
 
         return _parse_logical(prp, prp.get_line_parser(), line, number, file)
-    return replace(tpl, file=file, line=number)
+    out = object.__new__(ReqLine)  # a copy of the cached line at this place (fast replace())
+    out.__dict__.update(tpl.__dict__)
+    out.file, out.line = file, number
+    return out
 
 
 # The commonest line of all, ``name``, ``name==1.2.3`` or ``name>=1,<2`` (numeric releases, no

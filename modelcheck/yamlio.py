@@ -8,6 +8,7 @@ alias bombs and deep nesting before constructing any Python objects.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,10 +39,24 @@ class YamlDoc:
     problem: YamlProblem | None = None
     duplicates: list[Duplicate] = field(default_factory=list)
     node: Any = None
+    _keys: dict[int, dict[str, tuple[Any, Any]]] = field(default_factory=dict, repr=False,
+                                                        compare=False)
 
     @property
     def ok(self) -> bool:
         return self.problem is None
+
+    def _children(self, node: Any) -> dict[str, tuple[Any, Any]]:
+        """A mapping node's (key node, value node) by key text; the last duplicate wins."""
+        index = self._keys.get(id(node))
+        if index is None:
+            index = {}
+            for k, v in node.value:
+                kv = getattr(k, "value", None)
+                if isinstance(kv, str):
+                    index[kv] = (k, v)
+            self._keys[id(node)] = index
+        return index
 
     def pos(self, pointer: str, *, value: bool = False) -> tuple[int | None, int | None]:
         """1-based (line, col) of the key at ``pointer`` (or of its value with ``value=True``).
@@ -55,10 +70,7 @@ class YamlDoc:
         for part in split_pointer(pointer):
             child_key = child_val = None
             if type(node).__name__ == "MappingNode":
-                for k, v in reversed(node.value):
-                    if getattr(k, "value", None) == part:
-                        child_key, child_val = k, v
-                        break
+                child_key, child_val = self._children(node).get(part, (None, None))
             elif type(node).__name__ == "SequenceNode" and part.isdigit():
                 idx = int(part)
                 if idx < len(node.value):
@@ -88,41 +100,80 @@ def join_pointer(*parts: object) -> str:
 _local = threading.local()  # a ruamel YAML object is not thread-safe: one per thread
 
 
-def _parser():
-    y = getattr(_local, "yaml", None)
+def _parser(pure: bool = False):
+    attr = "pure" if pure else "yaml"
+    y = getattr(_local, attr, None)
     if y is None:
         from ruamel.yaml import YAML
 
-        y = YAML(typ="safe", pure=False)
+        y = YAML(typ="safe", pure=pure)
         y.version = (1, 1)
         y.allow_duplicate_keys = True
-        if y.Parser.__name__ == "CParser":  # libyaml (ruamel.yaml.clib) is installed
-            y.Resolver = _c_resolver()
-        _local.yaml = y
+        y.Resolver = _resolver()
+        setattr(_local, attr, y)
     return y
 
 
-_C_RESOLVER: Any = None
+def _is_c(y: Any) -> bool:
+    return y.Parser.__name__ == "CParser"
+
+
+def _compose(y: Any, text: str) -> Any:
+    """``y.compose(text)``; with libyaml, without the loader class ruamel builds per call."""
+    if not _is_c(y):
+        return y.compose(text)
+    loader = _c_loader(y)(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
+def _c_loader(y: Any) -> Any:
+    """The C parser + constructor + resolver class ``YAML.compose`` makes for ``y`` (once)."""
+    cls = getattr(_local, "c_loader", None)
+    if cls is None:
+        parser, constructor, resolver = y.Parser, y.Constructor, y.Resolver
+
+        class CLoader(parser, constructor, resolver):  # type: ignore[misc, valid-type]
+            def __init__(self, stream: str) -> None:
+                parser.__init__(self, stream)
+                self._parser = self._composer = self
+                constructor.__init__(self, loader=self)
+                self.allow_duplicate_keys = y.allow_duplicate_keys
+                resolver.__init__(self, version=y.version, loadumper=self)
+
+        cls = _local.c_loader = CLoader
+    return cls
+
+
+_RESOLVER: Any = None
 _MEMO_MAX = 50_000
 
 
-def _c_resolver() -> Any:
-    """ruamel's YAML 1.1 resolver with the tag of each plain scalar remembered.
+def _resolver() -> Any:
+    """ruamel's resolver pinned to YAML 1.1, with the tag of each plain scalar remembered.
 
-    Resolving a scalar's implicit tag runs up to a dozen regexes and, on every call, looks up
-    the YAML version through several attribute misses; that was most of the compose time.
-    With the C parser the version is always the loader's (1.1: a ``%YAML`` directive is not
-    seen by ruamel there), so the tag depends on the scalar's text and style only.
+    PyYAML, which MLflow reads with, resolves by YAML 1.1 whatever a ``%YAML`` directive says.
+    ruamel's own resolver asks the scanner for the document's version on every scalar, and its
+    pure-Python scanner keeps the last directive it saw: one file with ``%YAML 1.2`` turned
+    ``yes`` into a string in every later file of the process. Pinning the version fixes that,
+    and remembering each scalar's tag (it then depends on the text and style only) saves the
+    dozen regexes and attribute misses per scalar that were most of the compose time.
     """
-    global _C_RESOLVER
-    if _C_RESOLVER is None:
+    global _RESOLVER
+    if _RESOLVER is None:
         from ruamel.yaml.nodes import ScalarNode
         from ruamel.yaml.resolver import VersionedResolver
 
         memo: dict[tuple[str, Any], Any] = {}
         base_resolve = VersionedResolver.resolve
 
-        class MemoResolver(VersionedResolver):
+        class Yaml11Resolver(VersionedResolver):
+            @property
+            def processing_version(self) -> Any:
+                return (1, 1)
+
             def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
                 if kind is not ScalarNode or self.yaml_path_resolvers:
                     return base_resolve(self, kind, value, implicit)
@@ -134,8 +185,8 @@ def _c_resolver() -> Any:
                     tag = memo[key] = base_resolve(self, kind, value, implicit)
                 return tag
 
-        _C_RESOLVER = MemoResolver
-    return _C_RESOLVER
+        _RESOLVER = Yaml11Resolver
+    return _RESOLVER
 
 
 def _mark(exc: Exception) -> tuple[int | None, int | None]:
@@ -204,13 +255,34 @@ class _Abort(Exception):
 
 
 def load_yaml(text: str) -> YamlDoc:
-    """Parse one YAML document safely; never raises for bad input."""
+    """Parse one YAML document safely; never raises for bad input.
+
+    Sound documents of plain ASCII are read with libyaml (ruamel.yaml.clib) when it is
+    installed, which is several times faster; any other document (tabs, non-ASCII, anchors)
+    and any document with a problem is read by ruamel's pure-Python parser, so results are
+    the same whether or not libyaml is there.
+    """
     y = _parser()
+    if _is_c(y) and _NOT_PLAIN.search(text):
+        y = _parser(pure=True)
+    doc = _load(y, text)
+    if doc.problem is not None and _is_c(y):
+        doc = _load(_parser(pure=True), text)
+    return doc
+
+
+# libyaml and ruamel's pure parser agree on documents of printable ASCII and newlines without
+# anchors or aliases; they differ on some tabs, NEL/LS/PS line breaks, control characters and
+# anchors in odd places.
+_NOT_PLAIN = re.compile(r"[^\x20-\x25\x27-\x29\x2b-\x7e\n]")
+
+
+def _load(y: Any, text: str) -> YamlDoc:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     doc = YamlDoc()
     try:
-        node = y.compose(text)
+        node = _compose(y, text)
     except MarkedYAMLError as exc:
         line, col = _mark(exc)
         msg = " ".join(str(p) for p in (exc.context, exc.problem) if p) or str(exc)
