@@ -42,6 +42,14 @@ def _issues(pkg: ModelPackage) -> list[Issue]:
                          f"{type(info).__name__}", INFO))
         return out
     v3 = pkg.mlflow_version is None or pkg.mlflow_version.major >= 3
+    path = info.get("artifact_path")
+    raw = pkg.read(path) if isinstance(path, str) and path and pkg.is_file(path) else None
+    if raw is not None and raw.ok and raw.data is not None and \
+            raw.data.startswith(b"\xef\xbb\xbf"):
+        out.append(Issue("MC402", "error", f"{path} starts with a UTF-8 byte-order mark: "
+                         "MLflow reads it with json.load, which raises 'Unexpected UTF-8 BOM', "
+                         "so the example cannot be loaded", "", path, 1, col=1))
+        return out
     body, params, issues = read_example(pkg, info)
     out += issues
     out += _serving(pkg, info, body, params)
@@ -92,12 +100,6 @@ def read_example(pkg: ModelPackage, info: dict[str, Any]) -> tuple[Any, Any, lis
     if doc.kind == "too-large":
         out.append(Issue("MC402", "warning", f"{doc.problem}: the example was not checked",
                          "", path))
-        return _NOTHING, None, out
-    raw = pkg.read(path)
-    if raw.ok and raw.data is not None and raw.data.startswith(b"\xef\xbb\xbf"):
-        out.append(Issue("MC402", "error", f"{path} starts with a UTF-8 byte-order mark: "
-                         "MLflow reads it with json.load, which raises 'Unexpected UTF-8 BOM', "
-                         "so the example cannot be loaded", "", path, 1, col=1))
         return _NOTHING, None, out
     if not doc.ok:
         out.append(Issue("MC402", "error", f"{path} cannot be parsed even by MLflow's lenient "
