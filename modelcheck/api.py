@@ -19,7 +19,8 @@ def _local_package(path: str, display: str, settings: Settings) -> ModelPackage:
     from modelcheck.sources.local import LocalSource
 
     return ModelPackage(LocalSource(path, display), display, text_cap=settings.text_cap,
-                        pickle_cap=settings.max_pickle_bytes)
+                        pickle_cap=settings.max_pickle_bytes,
+                        read_budget=settings.package_read_bytes)
 
 
 def check_package(path: str, settings: Settings | None = None) -> PackageResult:

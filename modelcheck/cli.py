@@ -52,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--max-pickle-bytes", type=int, default=None,
                    help="largest pickle to scan in remote packages")
     c.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    c.add_argument("--package-timeout", type=float, default=None, metavar="SECONDS",
+                   help="time budget per package (default 60; 0 disables)")
     c.add_argument("--hook", action="store_true",
                    help="pre-commit mode: PATHs are changed files; files outside any model "
                         "package are skipped, and no file left to check is a pass")
@@ -115,6 +117,8 @@ def _settings(args):
         s.baseline = None
     if args.jobs is not None:
         s.jobs = args.jobs
+    if args.package_timeout is not None:
+        s.package_timeout = args.package_timeout
     if args.max_pickle_bytes is not None:
         s.max_pickle_bytes = args.max_pickle_bytes
     for kv in args.storage_option:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from modelcheck.model import Finding, Level, Rule
 from modelcheck.package import ModelPackage
 from modelcheck.settings import Settings
-from modelcheck.toolcodes import ENGINE_CODES, RULE_CRASH, TARGET_ERROR
+from modelcheck.toolcodes import ENGINE_CODES, RULE_CRASH, TARGET_ERROR, TIME_BUDGET
 
 
 @dataclass
@@ -71,9 +71,23 @@ def _finding(rule: Rule, hit, display: str, settings: Settings) -> Finding:
 
 
 def run_rules(pkg: ModelPackage, rules: Iterable[Rule], settings: Settings) -> Iterator[Finding]:
-    for r in rules:
-        if r.code in ENGINE_CODES:
-            continue  # emitted by the engine, not run
+    import time
+
+    rules = [r for r in rules if r.code not in ENGINE_CODES]  # those are emitted, not run
+    start = time.monotonic()
+    budget = settings.package_timeout
+    for i, r in enumerate(rules):
+        if budget and time.monotonic() - start > budget:
+            skipped = [x.code for x in rules[i:]]
+            yield Finding(
+                code=TIME_BUDGET.code, name=TIME_BUDGET.meta.name, level=Level.ERROR,
+                message=(f"checking this package took more than its time budget of "
+                         f"{budget:g} s; {len(skipped)} rule(s) did not run: "
+                         f"{', '.join(skipped)}"),
+                package=pkg.display, tags=TIME_BUDGET.meta.tags,
+                fix="raise --package-timeout (package-timeout in the config), or find out "
+                    "why this package is so slow to read")
+            return
         try:
             hits = list(r.check(pkg))
         except Exception as exc:  # noqa: BLE001 - any rule failure becomes a finding

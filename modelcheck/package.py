@@ -20,6 +20,7 @@ from modelcheck.yamlio import YamlDoc, YamlProblem, load_yaml
 
 TEXT_CAP = 16 * 1024 * 1024
 PICKLE_CAP = 512 * 1024 * 1024
+READ_BUDGET = 4 * 1024 * 1024 * 1024
 MAX_LISTED_FILES = 20_000
 MAX_JSON_DEPTH = 200
 
@@ -70,11 +71,14 @@ class ModelPackage:
     """One package. ``display`` is how paths are shown (relative to cwd, or a URL)."""
 
     def __init__(self, source: Source, display: str | None = None, *,
-                 text_cap: int = TEXT_CAP, pickle_cap: int = PICKLE_CAP) -> None:
+                 text_cap: int = TEXT_CAP, pickle_cap: int = PICKLE_CAP,
+                 read_budget: int = READ_BUDGET) -> None:
         self.source = source
         self.display = display if display is not None else source.display
         self.text_cap = text_cap
         self.pickle_cap = pickle_cap  # largest pickle-bearing file the opcode scanner reads
+        self.read_budget = read_budget  # bytes this package may read in all
+        self.bytes_read = 0
         self._cache: dict[Any, Any] = {}
 
     def __repr__(self) -> str:
@@ -146,6 +150,9 @@ class ModelPackage:
         if e.size > cap:
             return Read(rel, problem=f"{rel} is {e.size} bytes, over the {cap}-byte limit",
                         kind="too-large")
+        if self.bytes_read + min(e.size, cap) > self.read_budget:
+            return Read(rel, problem=f"{rel} was not read: the package's read budget of "
+                        f"{self.read_budget} bytes is spent", kind="too-large")
         try:
             data = self.source.read(rel, cap)
         except OutsidePackage as exc:
@@ -157,6 +164,7 @@ class ModelPackage:
         except OSError as exc:
             return Read(rel, problem=f"{rel} cannot be read: {exc.strerror or exc}",
                         kind="unreadable")
+        self.bytes_read += len(data)
         if len(data) > cap:
             return Read(rel, problem=f"{rel} is over the {cap}-byte limit", kind="too-large")
         return Read(rel, data=data)

@@ -30,6 +30,8 @@ class Settings:
     jobs: int = 0
     text_cap: int = 16 * 1024 * 1024
     max_pickle_bytes: int = 512 * 1024 * 1024
+    package_timeout: float = 60.0  # seconds per package; 0 disables
+    package_read_bytes: int = 4 * 1024 * 1024 * 1024  # bytes read per package, at most
     storage_options: dict[str, Any] = field(default_factory=dict)
     config_path: str | None = None
 
@@ -136,6 +138,7 @@ _KEYS = {
     "per-path-ignores": "per_path_ignores", "severity": "severity", "exclude": "exclude",
     "baseline": "baseline", "jobs": "jobs", "max-file-bytes": "text_cap",
     "max-pickle-bytes": "max_pickle_bytes", "storage-options": "storage_options",
+    "package-timeout": "package_timeout", "max-package-read-bytes": "package_read_bytes",
 }
 
 

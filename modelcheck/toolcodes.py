@@ -50,4 +50,28 @@ def TARGET_ERROR(pkg):  # noqa: N802
     return ()
 
 
-ENGINE_CODES = frozenset({RULE_CRASH.code, TARGET_ERROR.code})
+@rule("MC903", "package-time-budget", Level.ERROR, tags=("tool",))
+def TIME_BUDGET(pkg):  # noqa: N802
+    """Checking one package took longer than its time budget; the remaining rules were skipped.
+
+    What it checks
+    The engine measures each package's check; once the budget (`--package-timeout`, default
+    60 s) is spent, the rules not yet run are skipped and named in this finding.
+
+    Why it matters
+    A hostile or pathological package (millions of files, a slow network share, an enormous
+    example) must not stall a gate or a bucket audit: it costs a bounded time, and the gate
+    says what it could not check instead of passing silently. The exit code is 2.
+
+    Example
+    `checking this package took more than its time budget of 60 s; 12 rule(s) did not run:
+    MC601, MC620, ...`
+
+    How to fix
+    Find out why the package is slow to read (size, file count, storage latency); raise the
+    budget with `--package-timeout` or `package-timeout` in the config if it is legitimate.
+    """
+    return ()
+
+
+ENGINE_CODES = frozenset({RULE_CRASH.code, TARGET_ERROR.code, TIME_BUDGET.code})

@@ -160,3 +160,52 @@ def test_parallel_scan_matches_serial(tmp_path: Path) -> None:
     parallel = run_cli("check", str(tmp_path), "-f", "json", "-j", "2")
     assert serial.returncode == parallel.returncode == 1
     assert json.loads(serial.stdout) == json.loads(parallel.stdout)
+
+
+SLOW = '''
+import time
+from modelcheck.model import Hit, Level, rule
+
+@rule("MC099", "slow-rule", Level.NOTE)
+def slow(pkg):
+    """Sleeps.
+
+    What it checks
+    Nothing.
+
+    Why it matters
+    Tests the time budget.
+
+    Example
+    n/a
+
+    How to fix
+    n/a
+    """
+    time.sleep(0.5)
+    return ()
+'''
+
+
+def test_package_time_budget(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    write_plugin(site, "mc-slow", SLOW, "mc_slow")
+    env = {"PYTHONPATH": str(site)}
+    r = run_cli("check", str(GOOD_PKG), "-f", "json", "--package-timeout", "0.2", env=env)
+    assert r.returncode == 2, r.stdout + r.stderr
+    findings = json.loads(r.stdout)["packages"][0]["findings"]
+    budget = [f for f in findings if f["code"] == "MC903"]
+    assert len(budget) == 1 and "time budget of 0.2 s" in budget[0]["message"]
+    r = run_cli("check", str(GOOD_PKG), "--package-timeout", "0", env=env)
+    assert r.returncode == 0, r.stdout
+
+
+def test_package_read_budget(tmp_path: Path) -> None:
+    from modelcheck.api import check_package
+
+    pkg = copy_package(GOOD_PKG, tmp_path / "pkg")
+    res = check_package(str(pkg), Settings(package_read_bytes=500))
+    assert not [f for f in res.findings if f.code in ("MC901", "MC902", "MC903")]
+    msgs = " ".join(f.message for f in res.findings)
+    assert "read budget" in msgs, msgs
