@@ -201,38 +201,46 @@ def _check_tree(node: Any, dups: list[Duplicate]) -> YamlProblem | None:
     sizes: dict[int, int] = {}
     on_stack: set[int] = set()
 
-    def visit(n: Any, depth: int, path: tuple[str, ...]) -> int:
+    def pointer(path: Any, last: Any) -> str:
+        parts = [last]
+        while path is not None:  # ``path`` is a linked (parent, key) pair: built per node
+            path, key = path
+            parts.append(key)
+        return join_pointer(*reversed(parts))
+
+    def visit(n: Any, depth: int, path: Any) -> int:
         nid = id(n)
         if nid in sizes:
             return sizes[nid]
         if depth > MAX_DEPTH:
             raise _Abort(YamlProblem("depth", f"nesting deeper than {MAX_DEPTH} levels",
                                      n.start_mark.line + 1, n.start_mark.column + 1))
+        kind = type(n).__name__
+        if kind == "ScalarNode":  # a leaf: counts one, cannot recurse
+            sizes[nid] = 1
+            return 1
         if nid in on_stack:
             raise _Abort(YamlProblem("alias-bomb", "recursive alias",
                                      n.start_mark.line + 1, n.start_mark.column + 1))
         on_stack.add(nid)
-        kind = type(n).__name__
         total = 1
         if kind == "MappingNode":
             seen: dict[Any, int] = {}
-            keep: list[Any] = []
             for i, (k, _v) in enumerate(n.value):
                 kval = k.value if type(k).__name__ == "ScalarNode" else id(k)
                 if kval in seen:
                     first = n.value[seen[kval]][0]
-                    dups.append(Duplicate(join_pointer(*path, kval), str(kval),
+                    dups.append(Duplicate(pointer(path, kval), str(kval),
                                           k.start_mark.line + 1, first.start_mark.line + 1))
                 seen[kval] = i
-            keep = [n.value[i] for i in sorted(seen.values())]
-            if len(keep) != len(n.value):
-                n.value[:] = keep
+            if len(seen) != len(n.value):
+                n.value[:] = [n.value[i] for i in sorted(seen.values())]
             for k, v in n.value:
                 key = k.value if type(k).__name__ == "ScalarNode" else "?"
-                total += visit(k, depth + 1, path) + visit(v, depth + 1, (*path, str(key)))
+                total += visit(k, depth + 1, path) + visit(v, depth + 1, (path, str(key)))
         elif kind == "SequenceNode":
             for i, item in enumerate(n.value):
-                total += visit(item, depth + 1, (*path, str(i)))
+                total += visit(item, depth + 1, (path, str(i)))
         on_stack.discard(nid)
         sizes[nid] = total
         if total > MAX_ALIAS_EXPANSION:
@@ -243,7 +251,7 @@ def _check_tree(node: Any, dups: list[Duplicate]) -> YamlProblem | None:
         return total
 
     try:
-        visit(node, 0, ())
+        visit(node, 0, None)
     except _Abort as abort:
         return abort.problem
     return None
