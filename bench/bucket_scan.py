@@ -10,11 +10,14 @@ the server), client CPU per package (this process, all threads) and server CPU p
 
     python bench/bucket_scan.py [--count 500] [--jobs 1,4,16] [--latency-ms 0,20,50]
                                 [--repeat 1] [--table] [--close] [--client-rev REV]
+                                [--compare REV]
 
 ``--table`` prints markdown rows for bench/run.py (| measure | modelcheck | baseline | ratio |
 target |). ``--close`` makes the server close every connection (werkzeug's default, how this
 bench ran before); ``--client-rev`` measures the bucket-scan client of an older commit (its
-modelcheck/sources/remote.py and fsspec_source.py), for before/after tables.
+modelcheck/sources/remote.py and fsspec_source.py), for before/after tables; ``--compare``
+runs that older client and the current one alternately on the same server (the machine's
+load from other processes drifts: scans minutes apart are not comparable).
 """
 
 from __future__ import annotations
@@ -57,16 +60,33 @@ class Scan:
         return self.packages / self.seconds
 
 
-def use_client_rev(rev: str) -> None:
-    """Load the bucket-scan client modules of commit ``rev`` in place of the current ones."""
-    for name in ("fsspec_source", "remote"):
-        path = f"modelcheck/sources/{name}.py"
+CLIENT_MODULES = ("modelcheck.sources.fsspec_source", "modelcheck.sources.remote")
+
+
+def current_client() -> dict[str, types.ModuleType]:
+    import importlib
+
+    return {name: importlib.import_module(name) for name in CLIENT_MODULES}
+
+
+def client_of(rev: str) -> dict[str, types.ModuleType]:
+    """The bucket-scan client modules of commit ``rev``; :func:`use_client` switches to them
+    (they import each other lazily, through sys.modules, so they switch together)."""
+    saved = current_client()
+    out = {}
+    for name in CLIENT_MODULES:
+        path = name.replace(".", "/") + ".py"
         code = subprocess.run(["git", "-C", str(REPO), "show", f"{rev}:{path}"], check=True,
                               capture_output=True, text=True).stdout
-        mod = types.ModuleType(f"modelcheck.sources.{name}")
+        mod = out[name] = sys.modules[name] = types.ModuleType(name)
         mod.__file__ = str(REPO / path)
-        sys.modules[mod.__name__] = mod
         exec(compile(code, mod.__file__, "exec"), mod.__dict__)  # noqa: S102 - our own code
+    use_client(saved)
+    return out
+
+
+def use_client(mods: dict[str, types.ModuleType]) -> None:
+    sys.modules.update(mods)
 
 
 def scan(srv: s3server.S3Server, jobs: int, expect: int) -> Scan:
@@ -94,7 +114,10 @@ def label_of(latency_ms: float) -> str:
 
 
 def run(root: Path, n: int, latency_ms: float, jobs_list: list[int], repeat: int,
-        keepalive: bool, quiet: bool) -> list[Scan]:
+        keepalive: bool, quiet: bool, clients: dict[str, dict] | None = None
+        ) -> dict[str, list[Scan]]:
+    """Scans at each ``--jobs``; with several ``clients`` (name -> modules), each setting is
+    scanned by each client in turn, ``repeat`` rounds, the best scan of each kept."""
     label = label_of(latency_ms)
     with s3server.s3_server(latency_ms=latency_ms, keepalive=keepalive) as srv:
         c = srv.client()
@@ -104,20 +127,31 @@ def run(root: Path, n: int, latency_ms: float, jobs_list: list[int], repeat: int
         if not quiet:
             print(f"[{label}] uploaded {files} objects in {time.perf_counter() - t0:.1f}s",
                   flush=True)
-        scan(srv, jobs_list[-1], n)  # warm-up: imports, connections, server caches
-        out = []
+        clients = clients or {"": current_client()}
+        for mods in clients.values():
+            use_client(mods)
+            scan(srv, jobs_list[-1], n)  # warm-up: imports, connections, server caches
+        out: dict[str, list[Scan]] = {name: [] for name in clients}
         for jobs in jobs_list:
-            best = min((scan(srv, jobs, n) for _ in range(repeat)), key=lambda s: s.seconds)
-            out.append(best)
-            if not quiet:
-                print(f"[{label}] --jobs {jobs:<2} {best.seconds:6.2f}s {best.rate:6.1f} pkg/s"
-                      f"  GETs/pkg {best.gets / n:.2f} (repeated {best.repeated_gets},"
-                      f" other requests {best.other})  client CPU/pkg"
-                      f" {best.client_cpu / n * 1000:.1f} ms  server CPU/pkg"
-                      f" {best.server_cpu / n * 1000:.1f} ms", flush=True)
+            tries: dict[str, list[Scan]] = {name: [] for name in clients}
+            for _ in range(repeat):
+                for name, mods in clients.items():
+                    use_client(mods)
+                    tries[name].append(scan(srv, jobs, n))
+            for name in clients:
+                best = min(tries[name], key=lambda s: s.seconds)
+                out[name].append(best)
+                if not quiet:
+                    print(f"[{label}]{name} --jobs {jobs:<2} {best.seconds:6.2f}s "
+                          f"{best.rate:6.1f} pkg/s  GETs/pkg {best.gets / n:.2f} (repeated "
+                          f"{best.repeated_gets}, other requests {best.other})  client CPU/pkg"
+                          f" {best.client_cpu / n * 1000:.1f} ms  server CPU/pkg"
+                          f" {best.server_cpu / n * 1000:.1f} ms", flush=True)
         if not quiet:
-            print(f"[{label}] ratio --jobs {jobs_list[-1]} / --jobs {jobs_list[0]} = "
-                  f"{out[-1].rate / out[0].rate:.2f}x (target {TARGET_RATIO:g}x)", flush=True)
+            for name, scans in out.items():
+                print(f"[{label}]{name} ratio --jobs {jobs_list[-1]} / --jobs {jobs_list[0]} ="
+                      f" {scans[-1].rate / scans[0].rate:.2f}x (target {TARGET_RATIO:g}x)",
+                      flush=True)
         return out
 
 
@@ -144,7 +178,7 @@ def table(n: int, results: dict[float, list[Scan]], local: float) -> None:
         for s in scans:
             is_last = s is scans[-1] and len(scans) > 1
             row(f"{n} pkgs, {where}, --jobs {s.jobs}", f"{s.rate:.1f} pkg/s",
-                f"{first.rate:.1f} pkg/s (-j {first.jobs})" if s is not first else "",
+                f"{first.rate:.1f} at -j {first.jobs}" if s is not first else "",
                 f"{s.rate / first.rate:.2f}x" if s is not first else "",
                 f">= {TARGET_RATIO:g}x" if is_last else "")
     scans = [s for ss in results.values() for s in ss]
@@ -170,9 +204,15 @@ def main() -> None:
     ap.add_argument("--close", action="store_true",
                     help="server closes every connection (werkzeug's default)")
     ap.add_argument("--client-rev", help="measure the bucket-scan client of this commit")
+    ap.add_argument("--compare", metavar="REV",
+                    help="alternate the client of this commit and the current one")
     args = ap.parse_args()
+    clients = None
     if args.client_rev:
-        use_client_rev(args.client_rev)
+        use_client(client_of(args.client_rev))
+    elif args.compare:
+        clients = {f" before ({args.compare})": client_of(args.compare),
+                   " after": current_client()}
     jobs_list = [int(j) for j in args.jobs.split(",")]
     latencies = [float(x) for x in args.latency_ms.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
@@ -183,13 +223,15 @@ def main() -> None:
             print(f"{n} packages ({args.count} generated + nested); local scan CPU/pkg "
                   f"{local * 1000:.1f} ms; {'close' if args.close else 'keep-alive'} server"
                   + (f"; client of {args.client_rev}" if args.client_rev else ""), flush=True)
-        results = {lat: run(root, n, lat, jobs_list, args.repeat, not args.close, args.table)
-                   for lat in latencies}
+        results = {lat: run(root, n, lat, jobs_list, args.repeat, not args.close, args.table,
+                            clients) for lat in latencies}
     if args.table:
-        table(n, results, local)
+        table(n, {lat: next(iter(r.values())) for lat, r in results.items()}, local)
         return
-    print("summary: " + ", ".join(
-        f"{label_of(lat)}: {s[-1].rate / s[0].rate:.2f}x" for lat, s in results.items()))
+    for name in next(iter(results.values())):
+        ratios = [f"{label_of(lat)}: {r[name][-1].rate / r[name][0].rate:.2f}x"
+                  for lat, r in results.items()]
+        print(f"summary{name}: " + ", ".join(ratios))
 
 
 if __name__ == "__main__":

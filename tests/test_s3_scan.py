@@ -259,3 +259,21 @@ def test_storage_options_are_typed_and_nested():
                    "client_kwargs": {"endpoint_url": "http://127.0.0.1:9000"},
                    "config_kwargs": {"retries": {"max_attempts": 3}}, "token": "00123",
                    "requester_pays": True, "nested": {"ratio": 0.5}}
+
+
+def test_fast_timestamps_give_botocore_s_instants():
+    from botocore.utils import parse_timestamp
+
+    from modelcheck.sources.fsspec_source import _timestamp_parser
+
+    fast = _timestamp_parser()
+    for v in ["2026-11-22T03:40:18.000Z", "2026-11-22T03:40:18Z", "2026-11-22T03:40:18.123456Z",
+              "Sun, 22 Nov 2026 03:40:18 GMT", "2026-11-22T03:40:18+01:00", 1700000000,
+              "1700000000.5", "Sun, 22 Nov 2026 03:40:18 +0100"]:
+        want, got = parse_timestamp(v), fast(v)
+        assert got == want and got.utcoffset() == want.utcoffset(), v
+    for bad in ["Mon, 29 Feb 2021 00:00:00 GMT", "Sun, 22 Foo 2026 03:40:18 GMT", "soon"]:
+        with pytest.raises(ValueError):
+            parse_timestamp(bad)
+        with pytest.raises(ValueError):
+            fast(bad)

@@ -99,7 +99,12 @@ def plan_local(path: str, display: str) -> list[Job]:
 
 
 def plan_fsspec(url: str, settings: Settings) -> list[Job]:
-    from modelcheck.sources.fsspec_source import BackendMissing, Listing, open_url
+    from modelcheck.sources.fsspec_source import (
+        BackendMissing,
+        Listing,
+        fast_timestamps,
+        open_url,
+    )
 
     try:
         fs, root = open_url(url, pool_options(url, settings))
@@ -107,6 +112,7 @@ def plan_fsspec(url: str, settings: Settings) -> list[Job]:
         raise TargetFailed(str(exc)) from exc
     except Exception as exc:  # noqa: BLE001 - bad options, bad URL
         raise TargetFailed(f"cannot open: {type(exc).__name__}: {exc}") from exc
+    fast_timestamps(fs)
     protocol = url.split("://", 1)[0]
     url = url.rstrip("/")
     try:
@@ -218,7 +224,10 @@ def _pipeline(jobs: list[Job], rules: dict[str, Rule], settings: Settings, worke
             fut = asyncio.run_coroutine_threadsafe(source.afetch(settings.text_cap), loop)
 
             def fetched(f: Future, i: int = i, job: Job = job, source: Source = source) -> None:
-                err = f.exception()
+                try:
+                    err = f.exception()
+                except BaseException as exc:  # noqa: BLE001 - cancelled: the loop stopped
+                    err = exc
                 rule_pool.submit(finish, i, job, source if err is None else err)
 
             fut.add_done_callback(fetched)
@@ -256,7 +265,8 @@ def check_one(job: Job, rules: dict[str, Rule], settings: Settings,
             msg = f"{job.display}: MLmodel cannot be read: {describe_error(err)}"
             return target_error(job.display, msg), [msg]
         pkg = ModelPackage(source, job.display, text_cap=settings.text_cap,
-                           pickle_cap=settings.max_pickle_bytes)
+                           pickle_cap=settings.max_pickle_bytes,
+                           read_budget=settings.package_read_bytes)
         result = check_package_obj(pkg, rules, settings)
     except Exception as exc:  # noqa: BLE001 - a package that breaks the runner is reported
         msg = f"{job.display}: cannot be checked: {type(exc).__name__}: {exc}"
