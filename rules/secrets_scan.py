@@ -13,36 +13,48 @@ _TEXT_EXTS = (".yaml", ".yml", ".json", ".txt", ".cfg", ".ini", ".toml", ".env",
 _TEXT_NAMES = ("MLmodel", "registered_model_meta", "Dockerfile", "MLproject", ".env",
                "credentials", "config")
 
-# (kind, pattern, group holding the secret)
-_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
-    ("AWS access key id", re.compile(r"\b((?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16})\b"), 1),
-    ("AWS secret access key", re.compile(
-        r"(?i)aws_?secret_?access_?key[\"']?\s*[:=]\s*[\"']?([A-Za-z0-9/+=]{40})\b"), 1),
-    ("private key", re.compile(
-        r"(-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----)"),
-     1),
-    ("GCP service-account key", re.compile(
-        r"\"private_key_id\"\s*:\s*\"([0-9a-f]{40})\""), 1),
-    ("Azure storage account key", re.compile(r"(?i)AccountKey=([A-Za-z0-9+/]{40,}={0,2})"), 1),
-    ("Azure shared access signature", re.compile(
-        r"(?i)SharedAccessSignature=[^;\s]*sig=([A-Za-z0-9%+/=]{20,})"), 1),
-    ("GitHub token", re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{36,255})\b"), 1),
-    ("GitHub token", re.compile(r"\b(github_pat_[A-Za-z0-9_]{60,255})\b"), 1),
-    ("Slack token", re.compile(r"\b(xox[abposr]-[A-Za-z0-9-]{10,250})\b"), 1),
-    ("Hugging Face token", re.compile(r"\b(hf_[A-Za-z0-9]{30,64})\b"), 1),
-    ("OpenAI API key", re.compile(r"(?<![A-Za-z0-9_-])(sk-(?:proj-|svcacct-|admin-)?"
-                                  r"[A-Za-z0-9_-]{20,200})(?![A-Za-z0-9_-])"), 1),
-    ("Anthropic API key", re.compile(r"\b(sk-ant-[A-Za-z0-9_-]{20,200})"), 1),
-    ("Stripe secret key", re.compile(r"\b((?:sk|rk)_live_[A-Za-z0-9]{20,99})\b"), 1),
-    ("Google API key", re.compile(r"\b(AIza[0-9A-Za-z_-]{35})\b"), 1),
-    ("database password", re.compile(
-        r"\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|mssql|oracle|"
-        r"amqps?|sqlserver|snowflake|clickhouse)(?:\+[a-z0-9]+)?://[^:\s/@'\"]+:"
-        r"([^@\s/'\"]+)@"), 1),
+# (kind, literal triggers (lower case; the pattern can only match where one occurs), pattern,
+# group holding the secret). Patterns compile on first use; a file is searched only with the
+# patterns whose trigger occurs in it, so clean example data costs one lower() and a few `in`.
+_SPECS: list[tuple[str, tuple[str, ...], str, int]] = [
+    ("AWS access key id", ("akia", "asia", "abia", "acca"),
+     r"\b((?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16})\b", 1),
+    ("AWS secret access key", ("secret",),
+     r"(?i)aws_?secret_?access_?key[\"']?\s*[:=]\s*[\"']?([A-Za-z0-9/+=]{40})\b", 1),
+    ("private key", ("private key",),
+     r"(-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----)", 1),
+    ("GCP service-account key", ("private_key_id",),
+     r"\"private_key_id\"\s*:\s*\"([0-9a-f]{40})\"", 1),
+    ("Azure storage account key", ("accountkey=",),
+     r"(?i)AccountKey=([A-Za-z0-9+/]{40,}={0,2})", 1),
+    ("Azure shared access signature", ("sharedaccesssignature=",),
+     r"(?i)SharedAccessSignature=[^;\s]*sig=([A-Za-z0-9%+/=]{20,})", 1),
+    ("GitHub token", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+     r"\b(gh[pousr]_[A-Za-z0-9]{36,255})\b", 1),
+    ("GitHub token", ("github_pat_",), r"\b(github_pat_[A-Za-z0-9_]{60,255})\b", 1),
+    ("Slack token", ("xox",), r"\b(xox[abposr]-[A-Za-z0-9-]{10,250})\b", 1),
+    ("Hugging Face token", ("hf_",), r"\b(hf_[A-Za-z0-9]{30,64})\b", 1),
+    ("OpenAI API key", ("sk-",), r"(?<![A-Za-z0-9_-])(sk-(?:proj-|svcacct-|admin-)?"
+                                 r"[A-Za-z0-9_-]{20,200})(?![A-Za-z0-9_-])", 1),
+    ("Anthropic API key", ("sk-ant-",), r"\b(sk-ant-[A-Za-z0-9_-]{20,200})", 1),
+    ("Stripe secret key", ("_live_",), r"\b((?:sk|rk)_live_[A-Za-z0-9]{20,99})\b", 1),
+    ("Google API key", ("aiza",), r"\b(AIza[0-9A-Za-z_-]{35})\b", 1),
+    ("database password", ("://",),
+     r"\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|mssql|oracle|"
+     r"amqps?|sqlserver|snowflake|clickhouse)(?:\+[a-z0-9]+)?://[^:\s/@'\"]+:"
+     r"([^@\s/'\"]+)@", 1),
 ]
-_PLACEHOLDER = re.compile(r"^(?:\*+|x+|X+|<[^>]*>|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\{[^}]*\}|"
-                          r"password|passwd|pass|secret|changeme|example|your[_-]?\w*|"
-                          r"%\(?\w+\)?s?)$", re.IGNORECASE)
+_PLACEHOLDER_RE = (r"^(?:\*+|x+|X+|<[^>]*>|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\{[^}]*\}|"
+                   r"password|passwd|pass|secret|changeme|example|your[_-]?\w*|"
+                   r"%\(?\w+\)?s?)$")
+_compiled: dict[str, re.Pattern[str]] = {}
+
+
+def _re(source: str, flags: int = 0) -> re.Pattern[str]:
+    pat = _compiled.get(source)
+    if pat is None:
+        pat = _compiled[source] = re.compile(source, flags)
+    return pat
 
 
 def _is_text_candidate(path: str) -> bool:
@@ -91,11 +103,14 @@ def secret_in_package(pkg):
         if not t.ok or not t.text:
             continue
         text = t.text
+        low = text.lower()
         seen: set[tuple[str, int]] = set()
-        for kind, pat, group in _PATTERNS:
-            for m in pat.finditer(text):
+        for kind, triggers, source, group in _SPECS:
+            if not any(trig in low for trig in triggers):
+                continue
+            for m in _re(source).finditer(text):
                 secret = m.group(group)
-                if kind == "database password" and _PLACEHOLDER.match(secret):
+                if kind == "database password" and _re(_PLACEHOLDER_RE, re.I).match(secret):
                     continue
                 line = text.count("\n", 0, m.start()) + 1
                 if (kind, line) in seen:
