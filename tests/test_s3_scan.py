@@ -277,3 +277,52 @@ def test_fast_timestamps_give_botocore_s_instants():
             parse_timestamp(bad)
         with pytest.raises(ValueError):
             fast(bad)
+
+
+def test_s3_connection_pool_is_sized_for_jobs():
+    from modelcheck.sources.remote import pool_options
+
+    # botocore's default pool (10) would cap the requests of 16 packages' batches in flight
+    assert pool_options("s3://b/p", Settings(jobs=16))["config_kwargs.max_pool_connections"] \
+        == 128
+    assert pool_options("s3://b/p", Settings(jobs=1))["config_kwargs.max_pool_connections"] \
+        == 10
+    assert "config_kwargs.max_pool_connections" not in pool_options("gs://b", Settings())
+    mine = Settings(jobs=16, storage_options={"config_kwargs.max_pool_connections": "5"})
+    assert pool_options("s3://b", mine) == {"config_kwargs.max_pool_connections": "5"}
+
+
+def test_pipeline_reports_a_broken_package_and_goes_on(world):
+    """A package whose source cannot be made, or whose batch fails, is one MC902 result
+    with a notification; the others are checked, in order, with progress for each."""
+    from modelcheck.engine import select_rules
+    from modelcheck.registry import all_rules
+    from modelcheck.sources.remote import Job, plan, run_jobs
+
+    settings = _settings(world, jobs=4)
+    denied = world["denied_ml"] + world["denied_env"]
+    jobs = [j for j in plan("s3://models/fleet/team1", settings)
+            if not any(j.display.endswith(d) for d in denied)][:6]
+
+    def boom():
+        raise RuntimeError("no source")
+
+    class Failing:
+        loop = jobs[0].make().loop
+        display = "x"
+
+        async def afetch(self, cap):
+            raise OSError("batch failed")
+
+    jobs[1] = Job(jobs[1].display, boom)
+    jobs[3] = Job(jobs[3].display, Failing)
+    notes: list[str] = []
+    seen: list[tuple[int, int]] = []
+    got = run_jobs(jobs, select_rules(all_rules(), settings), settings, notes,
+                   lambda i, n: seen.append((i, n)))
+    assert [r.display for r in got] == [j.display for j in jobs]
+    assert seen == [(i, 6) for i in range(1, 7)]
+    assert notes == [f"{jobs[1].display}: cannot be checked: RuntimeError: no source",
+                     f"{jobs[3].display}: cannot be checked: OSError: batch failed"]
+    assert [f.code for f in got[1].findings] == ["MC902"]
+    assert not [f for r in got[:1] + got[4:] for f in r.findings if f.code.startswith("MC9")]
