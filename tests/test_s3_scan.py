@@ -176,6 +176,21 @@ def test_reads_are_ranged_to_the_limit(world):
     assert src.read("model.pkl", len(local)) == local
 
 
+def test_big_pickles_join_the_batch_big_binaries_do_not(world):
+    c = world["srv"].client(*world["creds"])
+    big = b"\x80\x04" + bytes(range(256)) * (8 * 1024)  # 2 MiB: over WHOLE_BELOW
+    for key, body in (("MLmodel", b"flavors: {}\n"), ("model.pkl", big), ("w.bin", big),
+                      ("model.onnx", big), ("notes.txt", b"hello\n"), ("empty.txt", b"")):
+        c.put_object(Bucket="models", Key=f"scratch/bigpkl/{key}", Body=body)
+    fs, root = open_url("s3://models/scratch/bigpkl", storage_options(world["options"]))
+    src = Listing.of(fs, root, "x").source("")
+    assert src.plan(16 << 20, 512 << 20) == ["MLmodel", "model.pkl", "notes.txt"]
+    assert src.plan(16 << 20, 1 << 20) == ["MLmodel", "notes.txt"]  # over --max-pickle-bytes
+    src.prefetch(16 << 20, 512 << 20)
+    assert src.read("model.pkl", 512 << 20) == big and not src.late  # one GET, in the batch
+    assert sorted(src.fetched) == ["MLmodel", "model.pkl", "notes.txt"]
+
+
 def test_unlistable_bucket_is_a_target_error_and_the_rest_goes_on(world):
     rel = world["good"][0]
     rep = check(["s3://locked/x", f"s3://models/fleet/{rel}"], _settings(world))
@@ -311,7 +326,7 @@ def test_pipeline_reports_a_broken_package_and_goes_on(world):
         loop = jobs[0].make().loop
         display = "x"
 
-        async def afetch(self, cap):
+        async def afetch(self, cap, pickle_cap=0):
             raise OSError("batch failed")
 
     jobs[1] = Job(jobs[1].display, boom)

@@ -44,11 +44,23 @@ BATCH_BYTES = 64 * 1024 * 1024  # most bytes one package's batch holds; the rest
 BATCH_CONCURRENCY = 32  # most requests of one package's batch in flight at once
 
 
-def planned(rel: str, size: int, limit: int) -> bool:
-    """True when the rules will read the file ``rel`` of ``size`` bytes whole."""
-    if size <= 0 or size > limit:
+def planned(rel: str, size: int, limit: int, pickle_limit: int = 0) -> bool:
+    """True when the rules will read the file ``rel`` of ``size`` bytes whole: any small file
+    but the binaries in UNREAD_EXTS; a bigger one (up to ``pickle_limit``) when it is a pickle
+    or skops file by its name, which the opcode and schema scans read whole."""
+    if size <= 0:
         return False
-    return size < LFS_PEEK or not rel.lower().endswith(UNREAD_EXTS)
+    low = rel.lower()
+    if size > limit:
+        return size <= pickle_limit and low.endswith(_whole_read_exts())
+    return size < LFS_PEEK or not low.endswith(UNREAD_EXTS)
+
+
+def _whole_read_exts() -> tuple[str, ...]:
+    from modelcheck.pickle_files import PICKLE_EXTS
+
+    # .bin is a pickle only when its head says so: it is peeked at first, not read whole
+    return tuple(e for e in PICKLE_EXTS if e != ".bin") + (".skops",)
 
 
 class BackendMissing(Exception):
@@ -326,27 +338,29 @@ class ListingSource(Source):
             return getattr(self.fs, "loop", None)
         return None
 
-    def plan(self, cap: int) -> list[str]:
-        """The files to fetch before the rules run (see :func:`planned`), in listing order."""
+    def plan(self, cap: int, pickle_cap: int = 0) -> list[str]:
+        """The files to fetch before the rules run (see :func:`planned`), in listing order,
+        at most BATCH_BYTES of them (``cap``: the text size limit; ``pickle_cap``: pickles')."""
         limit = min(cap, WHOLE_BELOW)
         out, total = [], 0
         for rel, e in self._entries.items():
-            if e.kind == "file" and rel not in self._cache and planned(rel, e.size, limit):
+            if e.kind == "file" and rel not in self._cache \
+                    and planned(rel, e.size, limit, pickle_cap):
                 if total + e.size > BATCH_BYTES:
                     continue
                 total += e.size
                 out.append(rel)
         return out
 
-    def prefetch(self, cap: int) -> None:
+    def prefetch(self, cap: int, pickle_cap: int = 0) -> None:
         """Fetch :meth:`plan`'s files in one concurrent batch (blocking)."""
         loop = self.loop
         if loop is not None:
             from fsspec.asyn import sync
 
-            sync(loop, self.afetch, cap)
+            sync(loop, self.afetch, cap, pickle_cap)
             return
-        want = self.plan(cap)
+        want = self.plan(cap, pickle_cap)
         if not want:
             return
         paths = [self._path(n) for n in want]
@@ -360,9 +374,9 @@ class ListingSource(Source):
             if isinstance(value, (bytes, BaseException)):
                 self._keep(n, value)
 
-    async def afetch(self, cap: int) -> None:
+    async def afetch(self, cap: int, pickle_cap: int = 0) -> None:
         """:meth:`prefetch` as a coroutine, on the backend's loop (``self.loop``)."""
-        want = self.plan(cap)
+        want = self.plan(cap, pickle_cap)
         if not want:
             return
         kw = _cat_kwargs(self.fs)

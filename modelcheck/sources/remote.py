@@ -2,8 +2,8 @@
 
 Each target is listed once. Then up to ``--jobs`` packages are in flight at once: the files
 a package's rules will read are fetched in one concurrent batch (on the backend's event loop
-when it is async, like s3fs: no thread waits on the network), and the rules run on a few
-threads as each batch lands. Targets that cannot be listed, and files that cannot be read,
+when it is async, like s3fs: no thread waits on the network), and the rules run on a thread
+as each batch lands. Targets that cannot be listed, and files that cannot be read,
 become tool notifications (exit 2); the rest of the scan goes on.
 """
 
@@ -24,10 +24,6 @@ from modelcheck.settings import Settings
 from modelcheck.sources.base import Source
 
 DEFAULT_JOBS = 16
-# Threads that run rules while batches for other packages are fetched on the event loop. The
-# rules are pure Python, so more threads only fight for the interpreter lock (and starve the
-# loop thread that drives the network); sources without an async backend get one per job.
-RULE_THREADS = 2
 MLFLOW_PREFIXES = ("models:/", "runs:/", "mlflow-artifacts:/")
 
 
@@ -191,16 +187,16 @@ def _pipeline(jobs: list[Job], rules: dict[str, Rule], settings: Settings, worke
     (or, for sync sources, on a thread), then its rules run on the rule threads."""
     n = len(jobs)
     landed: queue.Queue[tuple[int, tuple[PackageResult, list[str]]]] = queue.Queue()
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="modelcheck") as sync_pool, \
-            ThreadPoolExecutor(max_workers=min(RULE_THREADS, workers),
-                               thread_name_prefix="modelcheck-rules") as rule_pool:
+    # one thread per package in flight: rules mostly run on data already fetched, but a read
+    # outside the batch (a big file, one the plan did not foresee) blocks its thread
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="modelcheck") as pool:
 
         def finish(i: int, job: Job, source: Source | BaseException, fetch: bool = False
                    ) -> None:
             try:
                 prefetch = getattr(source, "prefetch", None) if fetch else None
                 if prefetch is not None:
-                    prefetch(settings.text_cap)
+                    prefetch(settings.text_cap, settings.max_pickle_bytes)
             except Exception as exc:  # noqa: BLE001 - reported by check_one
                 source = exc
             try:
@@ -216,19 +212,20 @@ def _pipeline(jobs: list[Job], rules: dict[str, Rule], settings: Settings, worke
                 source = job.make()
                 loop = getattr(source, "loop", None)
             except Exception as exc:  # noqa: BLE001 - reported by check_one
-                rule_pool.submit(finish, i, job, exc)
+                pool.submit(finish, i, job, exc)
                 return
             if loop is None:
-                sync_pool.submit(finish, i, job, source, True)
+                pool.submit(finish, i, job, source, True)
                 return
-            fut = asyncio.run_coroutine_threadsafe(source.afetch(settings.text_cap), loop)
+            fut = asyncio.run_coroutine_threadsafe(source.afetch(settings.text_cap,
+                                                                settings.max_pickle_bytes), loop)
 
             def fetched(f: Future, i: int = i, job: Job = job, source: Source = source) -> None:
                 try:
                     err = f.exception()
                 except BaseException as exc:  # noqa: BLE001 - cancelled: the loop stopped
                     err = exc
-                rule_pool.submit(finish, i, job, source if err is None else err)
+                pool.submit(finish, i, job, source if err is None else err)
 
             fut.add_done_callback(fetched)
 
@@ -256,7 +253,7 @@ def check_one(job: Job, rules: dict[str, Rule], settings: Settings,
             source = job.make()
             prefetch = getattr(source, "prefetch", None)
             if prefetch is not None:
-                prefetch(settings.text_cap)
+                prefetch(settings.text_cap, settings.max_pickle_bytes)
         failed = getattr(source, "failed", None)
         err = failed("MLmodel") if failed else None
         if err is not None:
