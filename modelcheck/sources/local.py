@@ -79,7 +79,13 @@ class LocalSource(Source):
         try:
             with os.fdopen(fd, "rb") as fh:
                 fd = -1
-                return fh.read(limit + 1)
+                # read(limit + 1) at once allocates the whole cap (16 MiB and more) for every
+                # small file: ask for the size fstat tells, then for the rest if it grew
+                want = min(limit + 1, os.fstat(fh.fileno()).st_size + 1)
+                data = fh.read(want)
+                if len(data) == want and want < limit + 1:
+                    data += fh.read(limit + 1 - want)
+                return data
         finally:
             if fd != -1:
                 os.close(fd)
