@@ -199,11 +199,6 @@ def _member_is_pickle(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
 
 
 # -------------------------------------------------------------------------------------------
-_STR_OPS = {"STRING", "BINSTRING", "SHORT_BINSTRING", "UNICODE", "BINUNICODE",
-            "SHORT_BINUNICODE", "BINUNICODE8"}
-_BYTES_OPS = {"BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "BYTEARRAY8"}
-_CONST_OPS = {"INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4", "FLOAT",
-              "BINFLOAT"}
 NESTED_LOADERS = {("torch.storage", "_load_from_bytes"), ("pickle", "loads"),
                   ("_pickle", "loads"), ("dill", "loads"), ("dill._dill", "loads"),
                   ("cloudpickle", "loads"), ("joblib", "load")}
@@ -262,28 +257,36 @@ class _Machine:
                 return
 
     def _one(self) -> None:
-        read = self.f.read
-        code2op = pickletools.code2op
+        f = self.f
+        read = f.read
+        table = _TABLE
+        st = self.stack
+        deadline = self.deadline
         while True:
             c = read(1)
             if not c:
                 raise EOFError("truncated: no STOP opcode")
-            op = code2op.get(c.decode("latin-1"))
-            if op is None:
+            entry = table[c[0]]
+            if entry is None:
                 raise ValueError(f"unknown opcode {c!r}")
             self.count += 1
             if self.count > MAX_OPCODES:
                 raise _Limit(f"more than {MAX_OPCODES} opcodes: rest not scanned")
-            if self.deadline is not None and self.count % 4096 == 0 \
-                    and time.monotonic() > self.deadline:
+            if deadline is not None and self.count % 4096 == 0 \
+                    and time.monotonic() > deadline:
                 raise _Limit("time budget exhausted: rest not scanned")
-            name = op.name
-            if name in ("GLOBAL", "INST"):
-                arg = (self._line(), self._line())
-            else:
-                arg = op.arg.reader(self.f) if op.arg is not None else None
-            self._step(name, arg)
-            if len(self.stack) > MAX_STACK:
+            kind, reader, handler = entry
+            if kind == _PUSH:
+                st.append(reader(f))
+            elif kind == _CALL:
+                handler(self, reader(f) if reader is not None else None)
+            elif kind == _PUSH_BYTES:
+                arg = reader(f)
+                st.append(arg)
+                self._bytes(arg)
+            else:  # GLOBAL, INST: two text lines
+                handler(self, (self._line(), self._line()))
+            if len(st) > MAX_STACK:
                 raise _Limit("stack grows past the cap: rest not scanned")
 
     def _line(self) -> str:
@@ -339,128 +342,6 @@ class _Machine:
         if _nested_magic(value):
             _scan_any(value, self.scan, f"{self.label()}#bytes@{self.f.tell() - len(value)}",
                       self.depth + 1, self.deadline)
-
-    # -- opcodes ----------------------------------------------------------------------------
-    def _step(self, name: str, arg: Any) -> None:  # noqa: C901 - one branch per opcode family
-        st = self.stack
-        if name in _STR_OPS or name in _CONST_OPS:
-            st.append(arg)
-        elif name in _BYTES_OPS:
-            st.append(arg)
-            self._bytes(arg)
-        elif name == "PROTO":
-            self.proto = arg
-            self.scan.protocols.add(arg)
-        elif name == "FRAME":
-            pass
-        elif name == "STOP":
-            raise _Stop
-        elif name == "MARK":
-            self.marks.append(len(st))
-        elif name == "POP":
-            if self.marks and len(st) == self.marks[-1]:
-                self.marks.pop()  # POP of a MARK
-            else:
-                self.pop()
-        elif name == "POP_MARK":
-            self.pop_mark()
-        elif name == "DUP":
-            st.append(self.top())
-        elif name in ("NONE", "NEWTRUE", "NEWFALSE"):
-            st.append({"NONE": None, "NEWTRUE": True, "NEWFALSE": False}[name])
-        elif name in ("EMPTY_LIST",):
-            st.append([])
-        elif name in ("EMPTY_DICT",):
-            st.append({})
-        elif name == "EMPTY_TUPLE":
-            st.append(())
-        elif name == "EMPTY_SET":
-            st.append(_Set())
-        elif name == "TUPLE":
-            st.append(tuple(self.pop_mark()))
-        elif name in ("TUPLE1", "TUPLE2", "TUPLE3"):
-            n = int(name[-1])
-            items = [self.pop() for _ in range(n)][::-1]
-            st.append(tuple(items))
-        elif name == "LIST":
-            st.append(list(self.pop_mark()))
-        elif name == "DICT":
-            items = self.pop_mark()
-            st.append(_pairs({}, items))
-        elif name == "FROZENSET":
-            st.append(_Set(self.pop_mark()))
-        elif name == "APPEND":
-            v = self.pop()
-            _append(self.top(), [v])
-        elif name == "APPENDS":
-            items = self.pop_mark()
-            _append(self.top(), items)
-        elif name == "SETITEM":
-            v = self.pop()
-            k = self.pop()
-            self._setitems(self.top(), [k, v])
-        elif name == "SETITEMS":
-            items = self.pop_mark()
-            self._setitems(self.top(), items)
-        elif name == "ADDITEMS":
-            items = self.pop_mark()
-            if isinstance(self.top(), _Set):
-                self.top().items.extend(items)
-        elif name == "GLOBAL":
-            st.append(self._global(arg[0], arg[1], "GLOBAL"))
-        elif name == "STACK_GLOBAL":
-            nm = self.pop()
-            mod = self.pop()
-            st.append(self._global(mod, nm, "STACK_GLOBAL"))
-        elif name == "INST":
-            args = self.pop_mark()
-            ref = self._global(arg[0], arg[1], "INST")
-            st.append(self._call(ref, tuple(args)))
-        elif name == "OBJ":
-            items = self.pop_mark()
-            if not items:
-                raise IndexError("OBJ without a class")
-            st.append(self._call(items[0], tuple(items[1:])))
-        elif name == "REDUCE":
-            args = self.pop()
-            func = self.pop()
-            st.append(self._call(func, args))
-        elif name == "NEWOBJ":
-            args = self.pop()
-            cls = self.pop()
-            st.append(self._call(cls, args))
-        elif name == "NEWOBJ_EX":
-            self.pop()
-            args = self.pop()
-            cls = self.pop()
-            st.append(self._call(cls, args))
-        elif name == "BUILD":
-            state = self.pop()
-            obj = self.top()
-            self._build(obj, state)
-        elif name in ("PUT", "BINPUT", "LONG_BINPUT"):
-            self.memo[int(arg)] = self.top()
-        elif name == "MEMOIZE":
-            self.memo[len(self.memo)] = self.top()
-        elif name in ("GET", "BINGET", "LONG_BINGET"):
-            key = int(arg)
-            if key not in self.memo:
-                raise KeyError(f"memo key {key} read before it was written")
-            st.append(self.memo[key])
-        elif name == "PERSID":
-            st.append(UNKNOWN)
-        elif name == "BINPERSID":
-            self.pop()
-            st.append(UNKNOWN)
-        elif name in ("EXT1", "EXT2", "EXT4"):
-            self.scan.dynamic.append(f"{self.label()}: {name} extension code {arg}")
-            st.append(UNKNOWN)
-        elif name == "NEXT_BUFFER":
-            st.append(UNKNOWN)
-        elif name == "READONLY_BUFFER":
-            pass
-        else:
-            raise ValueError(f"unsupported opcode {name}")
 
     def _setitems(self, target: Any, items: list[Any]) -> None:
         if len(items) % 2:
@@ -520,6 +401,254 @@ class _Machine:
         if pos > len(self.data):
             raise EOFError("truncated joblib array data")
         self.f.seek(pos)
+
+
+# -- opcodes: one handler per opcode, dispatched by the opcode byte -----------------------------
+def _op_proto(m: _Machine, arg: Any) -> None:
+    m.proto = arg
+    m.scan.protocols.add(arg)
+
+
+def _op_nothing(m: _Machine, arg: Any) -> None:  # FRAME, READONLY_BUFFER
+    pass
+
+
+def _op_stop(m: _Machine, arg: Any) -> None:
+    raise _Stop
+
+
+def _op_mark(m: _Machine, arg: Any) -> None:
+    m.marks.append(len(m.stack))
+
+
+def _op_pop(m: _Machine, arg: Any) -> None:
+    if m.marks and len(m.stack) == m.marks[-1]:
+        m.marks.pop()  # POP of a MARK
+    else:
+        m.pop()
+
+
+def _op_pop_mark(m: _Machine, arg: Any) -> None:
+    m.pop_mark()
+
+
+def _op_dup(m: _Machine, arg: Any) -> None:
+    m.stack.append(m.top())
+
+
+def _op_none(m: _Machine, arg: Any) -> None:
+    m.stack.append(None)
+
+
+def _op_true(m: _Machine, arg: Any) -> None:
+    m.stack.append(True)
+
+
+def _op_false(m: _Machine, arg: Any) -> None:
+    m.stack.append(False)
+
+
+def _op_empty_list(m: _Machine, arg: Any) -> None:
+    m.stack.append([])
+
+
+def _op_empty_dict(m: _Machine, arg: Any) -> None:
+    m.stack.append({})
+
+
+def _op_empty_tuple(m: _Machine, arg: Any) -> None:
+    m.stack.append(())
+
+
+def _op_empty_set(m: _Machine, arg: Any) -> None:
+    m.stack.append(_Set())
+
+
+def _op_tuple(m: _Machine, arg: Any) -> None:
+    m.stack.append(tuple(m.pop_mark()))
+
+
+def _op_tuple1(m: _Machine, arg: Any) -> None:
+    m.stack.append((m.pop(),))
+
+
+def _op_tuple2(m: _Machine, arg: Any) -> None:
+    b = m.pop()
+    a = m.pop()
+    m.stack.append((a, b))
+
+
+def _op_tuple3(m: _Machine, arg: Any) -> None:
+    c = m.pop()
+    b = m.pop()
+    a = m.pop()
+    m.stack.append((a, b, c))
+
+
+def _op_list(m: _Machine, arg: Any) -> None:
+    m.stack.append(list(m.pop_mark()))
+
+
+def _op_dict(m: _Machine, arg: Any) -> None:
+    items = m.pop_mark()
+    m.stack.append(_pairs({}, items))
+
+
+def _op_frozenset(m: _Machine, arg: Any) -> None:
+    m.stack.append(_Set(m.pop_mark()))
+
+
+def _op_append(m: _Machine, arg: Any) -> None:
+    v = m.pop()
+    _append(m.top(), [v])
+
+
+def _op_appends(m: _Machine, arg: Any) -> None:
+    items = m.pop_mark()
+    _append(m.top(), items)
+
+
+def _op_setitem(m: _Machine, arg: Any) -> None:
+    v = m.pop()
+    k = m.pop()
+    m._setitems(m.top(), [k, v])
+
+
+def _op_setitems(m: _Machine, arg: Any) -> None:
+    items = m.pop_mark()
+    m._setitems(m.top(), items)
+
+
+def _op_additems(m: _Machine, arg: Any) -> None:
+    items = m.pop_mark()
+    if isinstance(m.top(), _Set):
+        m.top().items.extend(items)
+
+
+def _op_global(m: _Machine, arg: Any) -> None:
+    m.stack.append(m._global(arg[0], arg[1], "GLOBAL"))
+
+
+def _op_stack_global(m: _Machine, arg: Any) -> None:
+    nm = m.pop()
+    mod = m.pop()
+    m.stack.append(m._global(mod, nm, "STACK_GLOBAL"))
+
+
+def _op_inst(m: _Machine, arg: Any) -> None:
+    args = m.pop_mark()
+    ref = m._global(arg[0], arg[1], "INST")
+    m.stack.append(m._call(ref, tuple(args)))
+
+
+def _op_obj(m: _Machine, arg: Any) -> None:
+    items = m.pop_mark()
+    if not items:
+        raise IndexError("OBJ without a class")
+    m.stack.append(m._call(items[0], tuple(items[1:])))
+
+
+def _op_reduce(m: _Machine, arg: Any) -> None:  # REDUCE, NEWOBJ
+    args = m.pop()
+    func = m.pop()
+    m.stack.append(m._call(func, args))
+
+
+def _op_newobj_ex(m: _Machine, arg: Any) -> None:
+    m.pop()
+    args = m.pop()
+    cls = m.pop()
+    m.stack.append(m._call(cls, args))
+
+
+def _op_build(m: _Machine, arg: Any) -> None:
+    state = m.pop()
+    obj = m.top()
+    m._build(obj, state)
+
+
+def _op_put(m: _Machine, arg: Any) -> None:
+    m.memo[int(arg)] = m.top()
+
+
+def _op_memoize(m: _Machine, arg: Any) -> None:
+    m.memo[len(m.memo)] = m.top()
+
+
+def _op_get(m: _Machine, arg: Any) -> None:
+    key = int(arg)
+    if key not in m.memo:
+        raise KeyError(f"memo key {key} read before it was written")
+    m.stack.append(m.memo[key])
+
+
+def _op_unknown(m: _Machine, arg: Any) -> None:  # PERSID, NEXT_BUFFER
+    m.stack.append(UNKNOWN)
+
+
+def _op_binpersid(m: _Machine, arg: Any) -> None:
+    m.pop()
+    m.stack.append(UNKNOWN)
+
+
+def _op_ext(name: str) -> Any:
+    def handler(m: _Machine, arg: Any) -> None:
+        m.scan.dynamic.append(f"{m.label()}: {name} extension code {arg}")
+        m.stack.append(UNKNOWN)
+    return handler
+
+
+_STR_OPS = {"STRING", "BINSTRING", "SHORT_BINSTRING", "UNICODE", "BINUNICODE",
+            "SHORT_BINUNICODE", "BINUNICODE8"}
+_BYTES_OPS = {"BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "BYTEARRAY8"}
+_CONST_OPS = {"INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4", "FLOAT",
+              "BINFLOAT"}
+_HANDLERS: dict[str, Any] = {
+    "PROTO": _op_proto, "FRAME": _op_nothing, "READONLY_BUFFER": _op_nothing, "STOP": _op_stop,
+    "MARK": _op_mark, "POP": _op_pop, "POP_MARK": _op_pop_mark, "DUP": _op_dup,
+    "NONE": _op_none, "NEWTRUE": _op_true, "NEWFALSE": _op_false,
+    "EMPTY_LIST": _op_empty_list, "EMPTY_DICT": _op_empty_dict,
+    "EMPTY_TUPLE": _op_empty_tuple, "EMPTY_SET": _op_empty_set, "TUPLE": _op_tuple,
+    "TUPLE1": _op_tuple1, "TUPLE2": _op_tuple2, "TUPLE3": _op_tuple3, "LIST": _op_list,
+    "DICT": _op_dict, "FROZENSET": _op_frozenset, "APPEND": _op_append,
+    "APPENDS": _op_appends, "SETITEM": _op_setitem, "SETITEMS": _op_setitems,
+    "ADDITEMS": _op_additems, "GLOBAL": _op_global, "STACK_GLOBAL": _op_stack_global,
+    "INST": _op_inst, "OBJ": _op_obj, "REDUCE": _op_reduce, "NEWOBJ": _op_reduce,
+    "NEWOBJ_EX": _op_newobj_ex, "BUILD": _op_build, "PUT": _op_put, "BINPUT": _op_put,
+    "LONG_BINPUT": _op_put, "MEMOIZE": _op_memoize, "GET": _op_get, "BINGET": _op_get,
+    "LONG_BINGET": _op_get, "PERSID": _op_unknown, "NEXT_BUFFER": _op_unknown,
+    "BINPERSID": _op_binpersid, "EXT1": _op_ext("EXT1"), "EXT2": _op_ext("EXT2"),
+    "EXT4": _op_ext("EXT4"),
+}
+_PUSH, _PUSH_BYTES, _CALL, _LINES = 0, 1, 2, 3
+
+
+def _unsupported(name: str) -> Any:
+    def handler(m: _Machine, arg: Any) -> None:
+        raise ValueError(f"unsupported opcode {name}")
+    return handler
+
+
+def _build_table() -> list[tuple[int, Any, Any] | None]:
+    """(kind, operand reader, handler) by opcode byte; None for bytes that are no opcode."""
+    table: list[tuple[int, Any, Any] | None] = [None] * 256
+    for op in pickletools.opcodes:
+        reader = op.arg.reader if op.arg is not None else None
+        name = op.name
+        if name in _STR_OPS or name in _CONST_OPS:
+            entry = (_PUSH, reader, None)
+        elif name in _BYTES_OPS:
+            entry = (_PUSH_BYTES, reader, None)
+        elif name in ("GLOBAL", "INST"):
+            entry = (_LINES, None, _HANDLERS[name])
+        else:
+            entry = (_CALL, reader, _HANDLERS.get(name) or _unsupported(name))
+        table[ord(op.code)] = entry
+    return table
+
+
+_TABLE = _build_table()
+
 
 
 def _nested_magic(value: bytes | bytearray) -> bool:
