@@ -58,3 +58,112 @@ def test_a_yaml_12_directive_does_not_leak_into_later_documents() -> None:
     for load in (yamlio.load_yaml, _pure):
         assert load("%YAML 1.2\n---\na: yes\n").data == {"a": True}
         assert load("a: yes\nb: 3:1.2\n").data == {"a": True, "b": 181.2}
+
+
+# -- the direct constructor (yamlio.construct) builds what ruamel's safe constructor builds --
+_SCALARS = ["yes", "No", "ON", "off", "y", "n", "true", "False", "~", "null", "Null", "", "0",
+            "-0", "+12", "012", "0o17", "0x1F", "0b101", "1_000", "3:10", "190:20:30.15",
+            "1e5", "1.5e+3", "1.5E-3", "6.8523015e+5", "3.10", "-0.0", "+.5", "1.", ".5", ".",
+            "-.inf", ".Inf", ".NaN", "2001-12-14", "2001-12-14t21:59:43.10-05:00", "<<", "=",
+            "abc", "'quoted'", '"12"', "!!str 12", "!!int 12", "!!int '0x1f'", "!!float 3",
+            "!!float '1e3'", "!!bool maybe", "!!null x", "!!binary aGk=", "!custom x",
+            "!!str [1]", "- 1", "1 # c", "9" * 30, "0.1e999"]
+
+
+def _doc_strategy():
+    from hypothesis import strategies as st
+
+    leaf = st.sampled_from(_SCALARS)
+
+    def block(children):
+        key = st.sampled_from(["a", "b", "yes", "1", "1.0", "~", "true", "<<", "=", "012"])
+        return st.one_of(
+            st.lists(st.tuples(key, children), max_size=4).map(
+                lambda kv: {"map": kv}),
+            st.lists(children, max_size=4).map(lambda items: {"seq": items}),
+        )
+
+    return st.recursive(leaf, block, max_leaves=12)
+
+
+def _render(tree, indent: int = 0) -> str:
+    pad = " " * indent
+    if isinstance(tree, str):
+        return tree
+    if "map" in tree:
+        if not tree["map"]:
+            return "{}"
+        out = []
+        for k, v in tree["map"]:
+            body = _render(v, indent + 2)
+            sep = "\n" + " " * (indent + 2) if isinstance(v, dict) and body not in "{}[]" \
+                else " "
+            out.append(f"{pad}{k}:{sep}{body.lstrip() if sep == ' ' else body}")
+        return "\n".join(out)
+    if not tree["seq"]:
+        return "[]"
+    return "\n".join(f"{pad}- {_render(v, indent + 2).lstrip()}" for v in tree["seq"])
+
+
+def _construct_both(text: str):
+    from ruamel.yaml.error import YAMLError
+
+    out = []
+    for pure in (False, True):
+        y = yamlio._parser(pure=pure)
+        results = []
+        for fast in (True, False):
+            try:
+                node = yamlio._compose(y, text)
+            except (YAMLError, ValueError):
+                return None
+            if node is None or yamlio._check_tree(node, []):
+                return None
+            try:
+                data = (yamlio.construct(y, node) if fast
+                        else y.constructor.construct_document(node))
+                results.append(("ok", repr(data), _types(data)))
+            except Exception as exc:  # the same error either way
+                results.append(("error", type(exc).__name__, str(exc)))
+        out.append(results)
+    return out
+
+
+def _types(data):
+    if isinstance(data, dict):
+        return [(type(k).__name__, _types(v)) for k, v in data.items()]
+    if isinstance(data, list):
+        return [_types(v) for v in data]
+    return type(data).__name__
+
+
+def test_direct_constructor_matches_ruamel_on_generated_documents() -> None:
+    import warnings
+
+    from hypothesis import given, settings
+
+    @settings(max_examples=400, deadline=None, derandomize=True)
+    @given(_doc_strategy())
+    def check(tree) -> None:
+        text = _render(tree) + "\n"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            both = _construct_both(text)
+        if both is not None:
+            for fast, ruamel in both:
+                assert fast == ruamel, text
+
+    check()
+
+
+def test_direct_constructor_is_used_for_plain_documents() -> None:
+    texts = [p.read_text() for p in sorted(REPO.glob("tests/fixtures/mlflow/*/*/MLmodel"))]
+    texts += ["a: 1\nb: [yes, ~, 1.5, -0.0, '012']\nc: {d: +3}\n"]
+    built = 0
+    for text in texts:
+        y = yamlio._parser()
+        node = yamlio._compose(y, text)
+        data = yamlio._fast_construct(node)
+        assert data == y.constructor.construct_document(yamlio._compose(y, text))
+        built += 1
+    assert built > 3
