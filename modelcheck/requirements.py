@@ -15,7 +15,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from packaging.specifiers import SpecifierSet
-from packaging.utils import canonicalize_name
+
+from modelcheck.names import canonicalize_name
 
 if TYPE_CHECKING:
     from packaging.markers import Marker

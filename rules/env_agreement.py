@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from modelcheck.envfiles import MLFLOW_NAMES, conda_name, env_of, pip_requirements
 from modelcheck.flavors import FLAVOR_LIBRARIES
 from modelcheck.model import Hit, Level, rule
+from modelcheck.names import canonicalize_name
 from modelcheck.requirements import ReqLine
 from modelcheck.yamlio import join_pointer
 
