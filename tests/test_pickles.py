@@ -9,11 +9,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import CORPUS  # noqa: E402 - ../shared/corpus/realworld beside the checkout
 
 from modelcheck.pickle_policy import dangerous, imported_modules, serialized_code
 from modelcheck.pickles import scan_bytes
 
-CORPUS = Path("/work/shared/corpus/realworld")
 REAL = sorted(p for p in CORPUS.glob("*/**/*") if p.suffix in (".pkl", ".pt")
               and p.stat().st_size > 0) if CORPUS.exists() else []
 
