@@ -15,21 +15,17 @@ INFO_URI = "https://github.com/modelcheck/modelcheck"
 _LEVEL = {Level.ERROR: "error", Level.WARNING: "warning", Level.NOTE: "note"}
 
 
-def rule_help_markdown(meta: RuleMeta) -> str:
-    parts = [f"**{meta.code} {meta.name}**: {meta.summary}"]
-    for heading in ("What it checks", "Why it matters", "Example", "How to fix"):
-        body = meta.section(heading)
-        if body:
-            parts.append(f"### {heading}\n\n{body}")
-    return "\n\n".join(parts)
+_HEADINGS = ("What it checks", "Why it matters", "Example", "How to fix")
 
 
-def rule_help_text(meta: RuleMeta) -> str:
-    parts = [f"{meta.code} {meta.name}: {meta.summary}"]
-    for heading in ("What it checks", "Why it matters", "Example", "How to fix"):
+def rule_help(meta: RuleMeta, *, markdown: bool) -> str:
+    """The rule's docs as SARIF help: plain text, or Markdown with headings."""
+    title = f"**{meta.code} {meta.name}**" if markdown else f"{meta.code} {meta.name}"
+    parts = [f"{title}: {meta.summary}"]
+    for heading in _HEADINGS:
         body = meta.section(heading)
         if body:
-            parts.append(f"{heading}:\n{body}")
+            parts.append(f"### {heading}\n\n{body}" if markdown else f"{heading}:\n{body}")
     return "\n\n".join(parts)
 
 
@@ -44,7 +40,8 @@ def _descriptor(meta: RuleMeta) -> dict:
         "name": meta.name,
         "shortDescription": {"text": meta.summary or meta.name},
         "fullDescription": {"text": meta.section("What it checks") or meta.summary or meta.name},
-        "help": {"text": rule_help_text(meta), "markdown": rule_help_markdown(meta)},
+        "help": {"text": rule_help(meta, markdown=False),
+                 "markdown": rule_help(meta, markdown=True)},
         "helpUri": f"{INFO_URI}/blob/main/README.md#{meta.code.lower()}",
         "defaultConfiguration": {"level": _LEVEL[meta.level]},
         "properties": props,
