@@ -8,6 +8,7 @@ alias bombs and deep nesting before constructing any Python objects.
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from dataclasses import dataclass, field
@@ -104,7 +105,14 @@ def _parser(pure: bool = False):
     attr = "pure" if pure else "yaml"
     y = getattr(_local, attr, None)
     if y is None:
+        import warnings
+
         from ruamel.yaml import YAML
+        from ruamel.yaml.error import YAMLWarning
+
+        # ruamel's own advice (e.g. "floats should have a dot" for 1e5) is not for our users;
+        # what matters about such values is reported as findings.
+        warnings.filterwarnings("ignore", category=YAMLWarning)
 
         y = YAML(typ="safe", pure=pure)
         y.version = (1, 1)
@@ -270,6 +278,10 @@ def load_yaml(text: str) -> YamlDoc:
     and any document with a problem is read by ruamel's pure-Python parser, so results are
     the same whether or not libyaml is there.
     """
+    if _too_deep(text):
+        return YamlDoc(problem=YamlProblem(
+            "depth", f"collections nest deeper than {MAX_FLOW_DEPTH} levels (a hostile or "
+            "broken document; MLflow's loader would exhaust its recursion limit)"))
     y = _parser()
     if _is_c(y) and _NOT_PLAIN.search(text):
         y = _parser(pure=True)
@@ -277,6 +289,26 @@ def load_yaml(text: str) -> YamlDoc:
     if doc.problem is not None and _is_c(y):
         doc = _load(_parser(pure=True), text)
     return doc
+
+
+MAX_FLOW_DEPTH = 256
+_FLOW_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+_FLOW = re.compile(r"[\[\]{}]")
+_DEEP_BLOCK = re.compile(r"^[ \t-]{512}", re.M)
+
+
+def _too_deep(text: str) -> bool:
+    """Flow collections nested absurdly deep, checked before any recursive parsing.
+
+    Brackets inside quoted scalars count too, so the limit is far above the tree's own
+    MAX_DEPTH: only a document no parser could recurse through trips it.
+    """
+    if _DEEP_BLOCK.search(text):
+        return True  # block nesting: hundreds of columns of indentation or "- - - ..."
+    if text.count("[") + text.count("{") <= MAX_FLOW_DEPTH:
+        return False
+    steps = map(_FLOW_STEP.__getitem__, _FLOW.findall(text))
+    return max(itertools.accumulate(steps), default=0) > MAX_FLOW_DEPTH
 
 
 # libyaml and ruamel's pure parser agree on documents of printable ASCII and newlines without
