@@ -247,11 +247,11 @@ class ModelPackage:
         raw = self.meta.get("mlflow_version")
         if raw is None:
             return None
-        from packaging.version import InvalidVersion, Version
+        from packaging.version import Version
 
         try:
             return Version(str(raw))
-        except InvalidVersion:
+        except ValueError:  # InvalidVersion, or an int too long to parse
             return None
 
     def line(self, pointer: str, *, value: bool = False) -> int | None:

@@ -179,8 +179,17 @@ _INCLUDE_DEST = {"-r": "requirements", "--requirement": "requirements", "-c": "c
                  "--constraint": "constraints"}
 
 
+_HUGE_NUMBER = re.compile(r"\d{64}")
+_SPEC_PART = re.compile(r"\s-|@|;|#")  # name and specifiers end before options/URL/marker
+
+
 def _parse_one(line: str, number: int, file: str) -> ReqLine:
     """One logical line; results for a line text are cached (they do not depend on where)."""
+    if not line.startswith("-") and _HUGE_NUMBER.search(_SPEC_PART.split(line, 1)[0]):
+        # packaging cannot compare versions with numbers past Python's int-string limit, and no
+        # real release has a 64-digit part: unparsable, like pip would find it
+        return ReqLine(file, number, line, "invalid",
+                       error="a version number with 64 or more digits is not a real version")
     if line.startswith("-"):
         m = _INCLUDE.fullmatch(line)
         if m:

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from packaging.specifiers import Specifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 AFTER_LOCALS = 1  # after V and every V+local, before V.post0.dev0
 AFTER_POSTS = 2  # after every V.postN (V final or pre-release), before the next release
@@ -261,7 +261,7 @@ def satisfiable(specs: Iterable[Specifier] | SpecifierSet | str) -> Verdict:
             return Verdict(True, literal)
         try:
             cand = Version(literal)
-        except InvalidVersion:
+        except ValueError:  # InvalidVersion, or an int too long to parse
             return Verdict(False)
         ok = all(s.contains(cand, prereleases=True) for s in standard)
         return Verdict(ok, literal if ok else None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from modelcheck.envfiles import MLFLOW_NAMES, conda_name, env_of, pip_requirements
 from modelcheck.flavors import FLAVOR_LIBRARIES
@@ -298,7 +298,7 @@ def flavor_library_pin_mismatch(pkg):
         ptr = join_pointer("flavors", flavor, key)
         try:
             v = Version(str(raw))
-        except InvalidVersion:
+        except ValueError:  # InvalidVersion, or an int too long to parse
             continue
         public = Version(v.public)
         mine = _find(reqs, (pip_name,))

@@ -27,7 +27,7 @@ def flavor_version_invalid(pkg):
     How to fix
     Write the installed library version as a quoted string, e.g. `'1.5.2'`.
     """
-    from packaging.version import InvalidVersion, Version
+    from packaging.version import Version
 
     for name, conf in pkg.flavors.items():
         if name not in FLAVOR_LIBRARIES:
@@ -45,7 +45,7 @@ def flavor_version_invalid(pkg):
             continue
         try:
             Version(value)
-        except InvalidVersion:
+        except ValueError:  # InvalidVersion, or an int too long to parse
             yield Hit(f"{key} {value!r} is not a PEP 440 version of {pip_name}", file="MLmodel",
                       line=pkg.line(ptr), pointer=ptr,
                       fix=f"write the {pip_name} version that saved the model, e.g. '1.5.2'")

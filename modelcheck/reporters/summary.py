@@ -42,7 +42,7 @@ class Summary:
 
 def _sort_versions(rows: list[VersionRow]) -> list[VersionRow]:
     """Newest valid version first, then unparsable ones by text, then "unknown"."""
-    from packaging.version import InvalidVersion, Version
+    from packaging.version import Version
 
     valid, invalid, unknown = [], [], []
     for r in rows:
@@ -51,7 +51,7 @@ def _sort_versions(rows: list[VersionRow]) -> list[VersionRow]:
             continue
         try:
             valid.append((Version(r.version), r))
-        except InvalidVersion:
+        except ValueError:  # InvalidVersion, or an int too long to parse
             invalid.append(r)
     valid.sort(key=lambda vr: vr[0], reverse=True)
     return [r for _, r in valid] + sorted(invalid, key=lambda r: r.version) + unknown
