@@ -139,3 +139,23 @@ def test_reproducer_mc504_huge_python_version(tmp_path: Path) -> None:
     _mutate(pkg, "huge_number", "MLmodel", 454290, 0, b"")
     result = check_package(str(pkg))
     assert not [f for f in result.findings if f.code.startswith("MC9")]
+
+
+@pytest.mark.parametrize(("base", "kind", "name", "a"), [
+    # a 2,195-deep flow list in MLmodel: 2.3 s and the recursion limit before the depth guard
+    ("tests/fixtures/mlflow/3.18.0/sklearn_sig_example", "deep", "MLmodel", 2145),
+    # 4,300-digit numbers: packaging's Version raised a plain ValueError in MC216/MC505/MC506
+    ("tests/fixtures/mlflow/3.18.0/pyfunc_code_paths_params", "huge_number", "MLmodel", 4291),
+    ("tests/fixtures/mlflow/3.18.0/pyfunc_code_paths_params", "huge_number",
+     "requirements.txt", 4400),
+])
+def test_long_run_reproducers(tmp_path: Path, base: str, kind: str, name: str, a: int) -> None:
+    pkg = tmp_path / "pkg"
+    shutil.copytree(HERE.parent / base, pkg)
+    for p in pkg.rglob("*"):
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    _mutate(pkg, kind, name, a, 0, b"")
+    start = time.monotonic()
+    result = check_package(str(pkg))
+    assert time.monotonic() - start < 5
+    assert not [f for f in result.findings if f.code.startswith("MC9")]
