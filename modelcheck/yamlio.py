@@ -159,6 +159,31 @@ _RESOLVER: Any = None
 _MEMO_MAX = 50_000
 
 
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_STR_TAG = "tag:yaml.org,2002:str"
+# PyYAML's YAML 1.1 implicit booleans and floats: ruamel's 1.1 resolver also takes y/n/Y/N as
+# booleans and floats without a dot or with an unsigned exponent (1e5, 1.0e5), which PyYAML,
+# and so MLflow, reads as strings.
+_PYYAML_BOOLS = frozenset("yes Yes YES no No NO true True TRUE false False FALSE on On ON off "
+                          "Off OFF".split())
+_PYYAML_FLOAT = re.compile(r"""[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN)""", re.X)
+
+
+def _as_pyyaml(tag: Any, value: Any, implicit: Any) -> Any:
+    if not (implicit and implicit[0]) or not isinstance(value, str):
+        return tag
+    if tag == _BOOL_TAG and value not in _PYYAML_BOOLS:
+        return _STR_TAG
+    if tag == _FLOAT_TAG and not _PYYAML_FLOAT.fullmatch(value):
+        return _STR_TAG
+    return tag
+
+
 def _resolver() -> Any:
     """ruamel's resolver pinned to YAML 1.1, with the tag of each plain scalar remembered.
 
@@ -190,7 +215,8 @@ def _resolver() -> Any:
                 if tag is None:
                     if len(memo) >= _MEMO_MAX:
                         memo.clear()
-                    tag = memo[key] = base_resolve(self, kind, value, implicit)
+                    tag = memo[key] = _as_pyyaml(base_resolve(self, kind, value, implicit),
+                                                 value, implicit)
                 return tag
 
         _RESOLVER = Yaml11Resolver

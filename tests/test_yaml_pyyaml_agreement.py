@@ -1,0 +1,58 @@
+"""modelcheck reads YAML scalars exactly as PyYAML's safe_load, which MLflow uses, does.
+
+ruamel.yaml's YAML 1.1 resolver differs from PyYAML on a few plain scalars (`y`/`n`, floats
+without a dot or with an unsigned exponent); modelcheck.yamlio corrects them. This test
+compares both loaders on generated and hand-picked scalars. PyYAML is a test-only dependency.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from modelcheck.yamlio import load_yaml
+
+yaml = pytest.importorskip("yaml")
+
+TRICKY = [
+    "y", "Y", "n", "N", "yes", "No", "on", "OFF", "true", "False", "~", "null", "Null", "",
+    "1e5", "1.0e5", "1.5e+5", "1.5E-3", "-1e999", ".5", "5.", "1_000", "1_000.5", "0x1F",
+    "0o17", "017", "0b101", "3.10", "3.1", "190:20:30", "190:20:30.15", "-0", "+12", ".inf",
+    "-.Inf", ".NaN", "nan", "2024-01-01", "2024-01-01 10:00:00", "2.17.2", "1.2.3a1", "0.0",
+    "00", "08", "1__2", "_1", "1_", "1.", "e5", "inf", "NO", "nO",
+]
+
+_atoms = st.sampled_from(list("0123456789._-+eExXoObBnNyY:") + ["inf", "nan", "0x", "yes"])
+GENERATED = st.lists(_atoms, min_size=1, max_size=8).map("".join)
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return type(a) is type(b) and a == b
+
+
+def _check(scalar: str) -> None:
+    text = f"v: {scalar}\n"
+    try:
+        want = yaml.safe_load(text)
+    except yaml.YAMLError:
+        assert not load_yaml(text).ok, scalar
+        return
+    doc = load_yaml(text)
+    assert doc.ok, (scalar, doc.problem)
+    assert _same(doc.data["v"], want["v"]), (scalar, doc.data["v"], want["v"])
+
+
+@pytest.mark.parametrize("scalar", TRICKY)
+def test_tricky_scalars_read_as_pyyaml_reads_them(scalar: str) -> None:
+    _check(scalar)
+
+
+@settings(max_examples=400, deadline=None)
+@given(GENERATED)
+def test_generated_scalars_read_as_pyyaml_reads_them(scalar: str) -> None:
+    _check(scalar)
