@@ -174,7 +174,7 @@ _PYYAML_FLOAT = re.compile(r"""[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
     |\.(?:nan|NaN|NAN)""", re.X)
 
 
-def _as_pyyaml(tag: Any, value: Any, implicit: Any) -> Any:
+def _as_pyyaml(tag: str, value: Any, implicit: Any) -> str:
     if not (implicit and implicit[0]) or not isinstance(value, str):
         return tag
     if tag == _BOOL_TAG and value not in _PYYAML_BOOLS:
@@ -215,8 +215,10 @@ def _resolver() -> Any:
                 if tag is None:
                     if len(memo) >= _MEMO_MAX:
                         memo.clear()
-                    tag = memo[key] = _as_pyyaml(base_resolve(self, kind, value, implicit),
-                                                 value, implicit)
+                    tag = base_resolve(self, kind, value, implicit)
+                    if _as_pyyaml(str(tag), value, implicit) == _STR_TAG:
+                        tag = self.DEFAULT_SCALAR_TAG
+                    memo[key] = tag
                 return tag
 
         _RESOLVER = Yaml11Resolver

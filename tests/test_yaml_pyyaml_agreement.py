@@ -36,7 +36,11 @@ def _same(a, b) -> bool:
 
 
 def _check(scalar: str) -> None:
-    text = f"v: {scalar}\n"
+    _check_text(f"v: {scalar}\n", scalar)  # plain ASCII: libyaml when installed
+    _check_text(f"# \u00e9\nv: {scalar}\n", scalar)  # non-ASCII: ruamel's pure parser
+
+
+def _check_text(text: str, scalar: str) -> None:
     try:
         want = yaml.safe_load(text)
     except yaml.YAMLError:
