@@ -199,8 +199,9 @@ def pip_requirements(env: Env) -> tuple[str, list[ReqLine]] | None:
     return None
 
 
-def all_requirement_sources(env: Env) -> list[list[ReqLine]]:
-    """Every list of requirement lines (requirements, constraints, conda pip, python_env)."""
+def all_requirement_sources(env: Env, *, build: bool = True) -> list[list[ReqLine]]:
+    """Every list of requirement lines (requirements, constraints, conda pip, python_env;
+    python_env's build_dependencies only with ``build``)."""
     out: list[list[ReqLine]] = []
     if env.requirements is not None:
         out.append(env.requirements.lines)
@@ -209,7 +210,8 @@ def all_requirement_sources(env: Env) -> list[list[ReqLine]]:
     if env.conda is not None and env.conda.pip is not None:
         out.append(env.conda.pip)
     if env.python_env is not None:
-        out.append(env.python_env.build)
+        if build:
+            out.append(env.python_env.build)
         out.append(env.python_env.deps)
     return out
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from modelcheck.envfiles import CONSTRAINTS, env_of, resolve_include
+from modelcheck.envfiles import CONSTRAINTS, all_requirement_sources, env_of, resolve_include
 from modelcheck.model import Hit, Level, rule
 from modelcheck.yamlio import join_pointer
 
@@ -41,17 +41,7 @@ def requirement_unparsable(pkg):
     How to fix
     Write the line as PEP 508 (`scikit-learn==1.0`), or remove it.
     """
-    env = env_of(pkg)
-    sources = []
-    if env.requirements is not None:
-        sources.append(env.requirements.lines)
-    if env.constraints is not None:
-        sources.append(env.constraints.lines)
-    if env.conda is not None and env.conda.pip is not None:
-        sources.append(env.conda.pip)
-    if env.python_env is not None:
-        sources += [env.python_env.build, env.python_env.deps]
-    for lines in sources:
+    for lines in all_requirement_sources(env_of(pkg)):
         for r in lines:
             if r.kind == "invalid":
                 yield Hit(f"{r.file} line {r.line}: {_clip(r.text.strip())!r} is not a "
@@ -84,16 +74,7 @@ def env_file_reference_missing(pkg):
     """
     env = env_of(pkg)
     referenced: set[str] = set()
-    groups = []
-    if env.requirements is not None:
-        groups.append(env.requirements.lines)
-    if env.constraints is not None:
-        groups.append(env.constraints.lines)
-    if env.conda is not None and env.conda.pip is not None:
-        groups.append(env.conda.pip)
-    if env.python_env is not None:
-        groups.append(env.python_env.deps)
-    for lines in groups:
+    for lines in all_requirement_sources(env, build=False):
         for r in lines:
             if r.kind != "option":
                 continue
