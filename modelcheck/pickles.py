@@ -13,11 +13,12 @@ checkpoints such as PyTorch's ``archive/data.pkl``) are scanned recursively, wit
 from __future__ import annotations
 
 import io
-import pickletools
 import time
-import zipfile
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import zipfile
 
 MAX_OPCODES = 5_000_000
 MAX_STACK = 1_000_000
@@ -162,6 +163,8 @@ def _scan_any(data: bytes, scan: PickleScan, where: str, depth: int,
 
 def _scan_zip(data: bytes, scan: PickleScan, where: str, depth: int,
               deadline: float | None) -> None:
+    import zipfile  # only zip checkpoints need it
+
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
@@ -189,6 +192,8 @@ def _scan_zip(data: bytes, scan: PickleScan, where: str, depth: int,
 
 
 def _member_is_pickle(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    import zipfile
+
     try:
         with zf.open(info) as fh:
             head = fh.read(2)
@@ -259,7 +264,7 @@ class _Machine:
     def _one(self) -> None:
         f = self.f
         read = f.read
-        table = _TABLE
+        table = _TABLE or _build_table()
         st = self.stack
         deadline = self.deadline
         while True:
@@ -630,7 +635,13 @@ def _unsupported(name: str) -> Any:
 
 
 def _build_table() -> list[tuple[int, Any, Any] | None]:
-    """(kind, operand reader, handler) by opcode byte; None for bytes that are no opcode."""
+    """(kind, operand reader, handler) by opcode byte; None for bytes that are no opcode.
+
+    Built on the first scan (pickletools and pickle cost ~2 ms to import; most packages hold
+    no pickle)."""
+    global _TABLE
+    import pickletools
+
     table: list[tuple[int, Any, Any] | None] = [None] * 256
     for op in pickletools.opcodes:
         reader = op.arg.reader if op.arg is not None else None
@@ -644,10 +655,11 @@ def _build_table() -> list[tuple[int, Any, Any] | None]:
         else:
             entry = (_CALL, reader, _HANDLERS.get(name) or _unsupported(name))
         table[ord(op.code)] = entry
+    _TABLE = table
     return table
 
 
-_TABLE = _build_table()
+_TABLE: list[tuple[int, Any, Any] | None] = []
 
 
 

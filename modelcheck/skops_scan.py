@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +27,8 @@ class SkopsScan:
 
 
 def scan_skops(data: bytes) -> SkopsScan:
+    import zipfile  # only packages with a .skops file need it
+
     out = SkopsScan()
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
