@@ -14,14 +14,22 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from packaging.specifiers import SpecifierSet
-
 from modelcheck.names import canonicalize_name
 
 if TYPE_CHECKING:
     from packaging.markers import Marker
+    from packaging.specifiers import SpecifierSet
 
 _VCS = ("git+", "hg+", "svn+", "bzr+")
+
+
+def _specifier_set(text: str = "") -> SpecifierSet:
+    # packaging.specifiers imports packaging.tags (logging, platform, subprocess): ~10 ms that
+    # importing this module should not cost
+    from packaging.specifiers import SpecifierSet
+
+    return SpecifierSet(text)
+
 _EGG = re.compile(r"[#&]egg=([A-Za-z0-9_.\-]+)")
 
 
@@ -36,7 +44,7 @@ class ReqLine:
     name: str | None = None  # PEP 503 canonical name
     raw_name: str | None = None
     extras: frozenset[str] = frozenset()
-    specifier: SpecifierSet = field(default_factory=SpecifierSet)
+    specifier: SpecifierSet = field(default_factory=_specifier_set)
     marker: Marker | None = None
     url: str | None = None
     editable: bool = False
@@ -221,7 +229,7 @@ def _parse_cached(line: str) -> ReqLine | None:
     if m and not line.lower().endswith(_ARCHIVE):
         name, spec = m.group(1), m.group(2) or ""
         return ReqLine("", 0, line, "requirement", name=canonicalize_name(name), raw_name=name,
-                       specifier=SpecifierSet(spec))
+                       specifier=_specifier_set(spec))
     if _PLAIN.fullmatch(line) and " -" not in line and not line.lower().endswith(_ARCHIVE):
         from packaging.requirements import InvalidRequirement, Requirement
 
@@ -286,7 +294,7 @@ def _from_install_req(ir: Any, file: str, number: int, line: str) -> ReqLine:
         name=canonicalize_name(raw_name) if raw_name else None,
         raw_name=raw_name,
         extras=frozenset(canonicalize_name(e) for e in (req.extras if req else ir.extras)),
-        specifier=req.specifier if req is not None else SpecifierSet(),
+        specifier=req.specifier if req is not None else _specifier_set(),
         marker=ir.marker,
         url=url,
         editable=bool(getattr(ir, "is_editable", False)),

@@ -8,7 +8,6 @@ import sys
 from modelcheck.envfiles import conda_name, env_of, requirement_files
 from modelcheck.model import Hit, Level, rule
 from modelcheck.requirements import ReqLine
-from modelcheck.specifiers import satisfiable
 
 _BUILD = {"python", "pip", "setuptools", "wheel"}
 
@@ -95,8 +94,11 @@ def requirement_conflict(pkg):
                 groups.setdefault(r.key, []).append(r)
         for (name, _marker), rs in groups.items():
             extra = cons.get(name, [])
-            specs = [s for r in rs + extra for s in r.specifier]
-            if len(rs) + len(extra) > 1 and not satisfiable(specs).satisfiable:
+            if len(rs) + len(extra) < 2:
+                continue
+            from modelcheck.specifiers import satisfiable  # only duplicates need it
+
+            if not satisfiable([s for r in rs + extra for s in r.specifier]).satisfiable:
                 where = ", ".join(f"{r.file} line {r.line} {r.text.strip()!r}"
                                   for r in rs + extra)
                 yield Hit(f"no version of {name} satisfies all of: {where}", file=rs[-1].file,
