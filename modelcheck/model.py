@@ -8,10 +8,9 @@ its metadata. The function's docstring holds the rule's documentation under the 
 from __future__ import annotations
 
 import enum
-import inspect
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import FrozenInstanceError, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -125,26 +124,104 @@ class Finding:
 _digits = re.compile(r"\d+")
 
 
-@dataclass(frozen=True)
-class RuleMeta:
-    code: str
-    name: str
-    level: Level
-    summary: str
-    doc: str
-    tags: tuple[str, ...] = ()
-    security_severity: float | None = None
-    origin: str = ""
+class _Frozen:
+    """Read-only attributes after ``__init__``; equality, hash and repr over ``_key()`` and
+    ``_shown``: a frozen dataclass, without the code a dataclass generates and compiles per
+    class at import."""
+
+    __slots__ = ()
+    _shown: tuple[str, ...] = ()
+
+    def _args(self) -> tuple:
+        raise NotImplementedError
+
+    def _key(self) -> tuple:
+        return self._args()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._key() == other._key()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._shown)
+        return f"{type(self).__name__}({shown})"
+
+    def __reduce__(self) -> tuple:
+        return type(self), self._args()
+
+
+class RuleMeta(_Frozen):
+    """A rule's code, name, default level and documentation.
+
+    ``doc`` is the docstring given, cleaned (``inspect.cleandoc``), and ``summary`` its first
+    paragraph: both are worked out on first use, since checking never reads them (``modelcheck
+    rule``/``rules``, SARIF and the rule docs do).
+    """
+
+    __slots__ = ("code", "name", "level", "_raw_doc", "tags", "security_severity", "origin",
+                 "_doc")
+    _shown = ("code", "name", "level", "summary", "doc", "tags", "security_severity", "origin")
+
+    def __init__(self, code: str, name: str, level: Level, doc: str = "",
+                 tags: tuple[str, ...] = (), security_severity: float | None = None,
+                 origin: str = "") -> None:
+        init = object.__setattr__
+        init(self, "code", code)
+        init(self, "name", name)
+        init(self, "level", level)
+        init(self, "_raw_doc", doc)
+        init(self, "tags", tags)
+        init(self, "security_severity", security_severity)
+        init(self, "origin", origin)
+        init(self, "_doc", None)
+
+    def _args(self) -> tuple:
+        return (self.code, self.name, self.level, self._raw_doc, self.tags,
+                self.security_severity, self.origin)
+
+    def _key(self) -> tuple:
+        return (self.code, self.name, self.level, self.doc, self.tags, self.security_severity,
+                self.origin)
+
+    @property
+    def doc(self) -> str:
+        if self._doc is None:
+            import inspect
+
+            object.__setattr__(self, "_doc", inspect.cleandoc(self._raw_doc))
+        return self._doc
+
+    @property
+    def summary(self) -> str:
+        return self.doc.split("\n\n", 1)[0].replace("\n", " ").strip()
 
     def section(self, heading: str) -> str:
         """Return the text under ``heading`` in the rule's docs ("" when absent)."""
         return doc_sections(self.doc).get(heading, "")
 
 
-@dataclass(frozen=True)
-class Rule:
-    meta: RuleMeta
-    func: Callable[[ModelPackage], Iterable[Hit]] = field(repr=False)
+class Rule(_Frozen):
+    """A check function with its metadata (what :func:`rule` makes of a decorated function)."""
+
+    __slots__ = ("meta", "func")
+    _shown = ("meta",)
+
+    def __init__(self, meta: RuleMeta, func: Callable[[ModelPackage], Iterable[Hit]]) -> None:
+        object.__setattr__(self, "meta", meta)
+        object.__setattr__(self, "func", func)
+
+    def _args(self) -> tuple:
+        return (self.meta, self.func)
 
     @property
     def code(self) -> str:
@@ -186,18 +263,8 @@ def rule(
     lvl = Level.parse(level) if isinstance(level, str) else level
 
     def wrap(func: Callable[[ModelPackage], Iterable[Hit]]) -> Rule:
-        doc = inspect.cleandoc(func.__doc__ or "")
-        summary = doc.split("\n\n", 1)[0].replace("\n", " ").strip()
-        meta = RuleMeta(
-            code=code,
-            name=name,
-            level=lvl,
-            summary=summary,
-            doc=doc,
-            tags=tuple(tags),
-            security_severity=security_severity,
-            origin=f"{func.__module__}.{func.__qualname__}",
-        )
-        return Rule(meta=meta, func=func)
+        meta = RuleMeta(code, name, lvl, func.__doc__ or "", tuple(tags), security_severity,
+                        f"{func.__module__}.{func.__qualname__}")
+        return Rule(meta, func)
 
     return wrap
