@@ -23,6 +23,8 @@ from modelcheck.signature import SCALAR_TYPES, ColSpec, Schema
 
 @dataclass
 class Issue:
+    """One way an input example does not conform to the signature."""
+
     code: str  # MC4xx rule that reports it
     level: str  # "error" | "warning" | "note"
     message: str

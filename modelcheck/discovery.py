@@ -15,6 +15,8 @@ ORPHAN_MARKERS = ("registered_model_meta", "MLModel", "mlmodel", "MLModel.yaml",
 
 @dataclass(frozen=True, order=True)
 class Target:
+    """A package to check: its path and how it is shown."""
+
     display: str  # how the package path is shown
     path: str  # filesystem path of the package root
 

@@ -18,6 +18,8 @@ from modelcheck.toolcodes import ENGINE_CODES, RULE_CRASH, TARGET_ERROR, TIME_BU
 
 @dataclass
 class PackageResult:
+    """The findings for one package."""
+
     display: str
     findings: list[Finding] = field(default_factory=list)
     mlflow_version: str | None = None
@@ -30,6 +32,8 @@ class PackageResult:
 
 @dataclass
 class Report:
+    """The outcome of one run: findings by package, rules run, tool failures."""
+
     packages: list[PackageResult] = field(default_factory=list)
     rules: dict[str, Rule] = field(default_factory=dict)
     notifications: list[str] = field(default_factory=list)  # tool failures (exit 2)

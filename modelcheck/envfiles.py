@@ -31,6 +31,8 @@ CONSTRAINTS = "constraints.txt"
 
 @dataclass
 class CondaDep:
+    """One entry of the conda ``dependencies`` list."""
+
     index: int
     value: Any
     line: int | None
@@ -39,6 +41,8 @@ class CondaDep:
 
 @dataclass
 class CondaEnv:
+    """A parsed ``conda.yaml``: its dependencies and its ``pip:`` requirements."""
+
     file: str
     doc: YamlDoc
     data: Any = None
@@ -58,6 +62,8 @@ class CondaEnv:
 
 @dataclass
 class PythonEnv:
+    """A parsed ``python_env.yaml``: build and runtime dependencies."""
+
     file: str
     doc: YamlDoc
     data: Any = None
@@ -70,6 +76,8 @@ class PythonEnv:
 
 @dataclass
 class Env:
+    """The package's environment files, each parsed (None when absent)."""
+
     conda: CondaEnv | None = None
     python_env: PythonEnv | None = None
     requirements: ReqFile | None = None

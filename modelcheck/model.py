@@ -65,6 +65,8 @@ class Hit:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """A rule's hit, placed and levelled: what reports show."""
+
     code: str
     name: str
     level: Level

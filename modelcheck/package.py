@@ -43,6 +43,8 @@ class Read:
 
 @dataclass(frozen=True)
 class Text:
+    """A file read as text: ``text`` or a ``problem`` (never both)."""
+
     path: str
     text: str | None = None
     problem: str | None = None
@@ -55,6 +57,8 @@ class Text:
 
 @dataclass
 class JsonDoc:
+    """A file parsed as JSON: ``data`` or a ``problem``."""
+
     data: Any = None
     problem: str | None = None
     kind: str = ""  # read/text kinds, plus "syntax", "depth"

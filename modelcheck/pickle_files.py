@@ -41,6 +41,8 @@ LFS_HEAD = b"version https://git-lfs.github.com/spec/"
 
 @dataclass
 class PickleFile:
+    """A file of the package taken for a pickle, and its scan."""
+
     path: str
     why: str  # how it was picked: "named by MLmodel /flavors/...", "extension", "content"
     pointer: str = ""  # MLmodel pointer when MLmodel names the file

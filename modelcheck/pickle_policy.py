@@ -83,6 +83,8 @@ _BUILTINS = ("builtins", "__builtin__", "__builtins__")
 
 @dataclass(frozen=True)
 class Verdict:
+    """What importing a pickle global means for safety."""
+
     kind: str  # "danger", "code", "import"
     reason: str = ""
 

@@ -49,6 +49,8 @@ UNKNOWN = Unknown()
 
 @dataclass(frozen=True)
 class GlobalRef:
+    """A global (``module.name``) a pickle imports."""
+
     module: str
     name: str
     opcode: str
@@ -70,12 +72,16 @@ class Obj:
 
 @dataclass
 class Call:
+    """A call of a global with its (symbolic) arguments."""
+
     ref: GlobalRef
     args: tuple
 
 
 @dataclass
 class PickleScan:
+    """Everything a static scan found in a pickle (and its nested pickles)."""
+
     globals: list[GlobalRef] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
     qualnames: list[str] = field(default_factory=list)  # serialized functions/classes

@@ -80,6 +80,8 @@ class ReqLine:
 
 @dataclass
 class ReqFile:
+    """A whole requirements/constraints file, line by line."""
+
     file: str
     lines: list[ReqLine] = field(default_factory=list)
     comment_lines: list[int] = field(default_factory=list)

@@ -19,6 +19,8 @@ class ConfigError(Exception):
 
 @dataclass
 class Settings:
+    """Effective configuration (config file and command line)."""
+
     select: list[str] = field(default_factory=lambda: ["MC"])
     ignore: list[str] = field(default_factory=list)
     extend_select: list[str] = field(default_factory=list)

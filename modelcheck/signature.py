@@ -44,6 +44,8 @@ class DataType:
 
 @dataclass
 class Property:
+    """One property of an object column type."""
+
     name: str
     type: DataType
     required: bool = True
@@ -51,6 +53,8 @@ class Property:
 
 @dataclass
 class ColSpec:
+    """One column of a column-based schema."""
+
     type: DataType
     name: str | int | None = None
     # ``required`` as written: True/False, or None when the key is absent. What a missing key
@@ -71,6 +75,8 @@ class ColSpec:
 
 @dataclass
 class TensorSpec:
+    """One tensor of a tensor-based schema."""
+
     dtype: str  # numpy dtype name as written, e.g. "float32", "str", "object"
     shape: tuple[int, ...]
     name: str | None = None
@@ -78,6 +84,8 @@ class TensorSpec:
 
 @dataclass
 class Schema:
+    """A signature's inputs or outputs: column specs or tensor specs."""
+
     specs: list[ColSpec | TensorSpec]
 
     @property
@@ -94,6 +102,8 @@ class Schema:
 
 @dataclass
 class ParamSpec:
+    """One inference parameter of the signature's ``params``."""
+
     name: str
     type: DataType  # scalar kind, or "object" with properties
     default: Any = None
@@ -115,6 +125,8 @@ class SigProblem:
 
 @dataclass
 class Signature:
+    """MLmodel's ``signature``, parsed, with the defects found."""
+
     present: bool = False
     inputs: Schema | None = None
     outputs: Schema | None = None

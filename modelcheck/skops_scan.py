@@ -21,6 +21,8 @@ DEFAULT_TRUSTED_TYPES = frozenset({"collections.OrderedDict", "collections.defau
 
 @dataclass
 class SkopsScan:
+    """The types a ``.skops`` file's schema builds."""
+
     types: list[str] = field(default_factory=list)  # "module.name", first-seen order
     problem: str | None = None
     protocol: Any = None

@@ -91,6 +91,8 @@ def _lt(a: Version | Boundary, b: Version | Boundary) -> bool:
 
 @dataclass(frozen=True)
 class Range:
+    """An interval of versions from ``lo`` to ``hi`` (each end included or not)."""
+
     lo: Point
     lo_incl: bool
     hi: Point
@@ -242,6 +244,8 @@ def _just_above_local(lo: Version, hi: Point) -> list[Version]:
 
 @dataclass(frozen=True)
 class Verdict:
+    """Whether some version satisfies every specifier, with an example."""
+
     satisfiable: bool
     witness: str | None = None  # a version admitted by every specifier
 

@@ -20,6 +20,8 @@ MAX_DEPTH = 64
 
 @dataclass
 class YamlProblem:
+    """Why a YAML document could not be read."""
+
     kind: str  # "syntax", "tag", "alias-bomb", "depth", "multi-doc"
     message: str
     line: int | None = None
@@ -28,6 +30,8 @@ class YamlProblem:
 
 @dataclass
 class Duplicate:
+    """A key given twice in one mapping (the later one wins)."""
+
     pointer: str
     key: str
     line: int
@@ -36,6 +40,8 @@ class Duplicate:
 
 @dataclass
 class YamlDoc:
+    """A loaded YAML document: data, node tree for positions, problems."""
+
     data: Any = None
     problem: YamlProblem | None = None
     duplicates: list[Duplicate] = field(default_factory=list)

@@ -20,6 +20,8 @@ _PY_LINE = re.compile(
 
 @dataclass(frozen=True)
 class Shape:
+    """What a file named ``MLmodel`` is instead of an MLmodel."""
+
     kind: str  # "lfs", "conflict", "json", "python", "html"
     line: int
     detail: str = ""

@@ -19,6 +19,8 @@ FORMATS = {
 
 @dataclass
 class Context:
+    """Output options shared by the reporters."""
+
     color: bool = False
     statistics: bool = False
     quiet: bool = False
