@@ -183,12 +183,15 @@ _DENIED = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</
 
 
 def _count(stats: dict, environ: dict) -> None:
-    """Tally one S3 request: object GETs by bucket/key, listings, HEADs, the rest."""
+    """Tally one S3 request: object GETs by bucket/key (and by client: the User-Agent's
+    first word), listings, HEADs, the rest."""
     method = environ.get("REQUEST_METHOD", "")
     target = environ.get("PATH_INFO", "").lstrip("/")
     stats["requests"] += 1
     if method == "GET" and "/" in target.rstrip("/"):
         stats["gets"][target] = stats["gets"].get(target, 0) + 1
+        agent = environ.get("HTTP_USER_AGENT", "").split("/", 1)[0]
+        stats["get_agents"][agent] = stats["get_agents"].get(agent, 0) + 1
     elif method == "GET":
         stats["lists"] += 1
     elif method == "HEAD":
@@ -198,7 +201,7 @@ def _count(stats: dict, environ: dict) -> None:
 
 
 def _fresh_stats() -> dict:
-    return {"requests": 0, "gets": {}, "lists": 0, "heads": 0, "other": 0}
+    return {"requests": 0, "gets": {}, "get_agents": {}, "lists": 0, "heads": 0, "other": 0}
 
 
 def _front(app, latency_ms: float):

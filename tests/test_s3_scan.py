@@ -26,6 +26,7 @@ from modelcheck.api import check  # noqa: E402
 from modelcheck.package import ModelPackage  # noqa: E402
 from modelcheck.settings import Settings  # noqa: E402
 from modelcheck.sources.fsspec_source import Listing, open_url, storage_options  # noqa: E402
+from modelcheck.sources.s3_direct import PROBE_KEY  # noqa: E402
 
 N_PACKAGES = int(os.environ.get("MODELCHECK_TEST_BUCKET_PACKAGES", "200"))
 
@@ -63,6 +64,7 @@ def _settings(world, **kw) -> Settings:
 def test_bucket_scan_matches_local_scan(world):
     root: Path = world["root"]
     calls: list[tuple[int, int]] = []
+    world["srv"].stats(reset=True)
     remote = check(["s3://models/fleet"], _settings(world, jobs=8),
                    progress=lambda i, n: calls.append((i, n)))
     local = check([str(root)], Settings())
@@ -96,6 +98,9 @@ def test_bucket_scan_matches_local_scan(world):
                    for n in remote.notifications), remote.notifications
     assert len(remote.notifications) == len(denied)
     assert remote.exit_code() == 2
+    # every object GET (denied ones too) came from the direct reader, none from botocore
+    agents = world["srv"].stats()["get_agents"]
+    assert list(agents) == ["modelcheck"] and agents["modelcheck"] > 3 * len(got), agents
 
 
 def test_one_get_per_file_read_and_no_other_requests(world, monkeypatch):
@@ -127,6 +132,7 @@ def test_one_get_per_file_read_and_no_other_requests(world, monkeypatch):
     rep = check(["s3://models/fleet"], _settings(world, jobs=8))
     stats = srv.stats()
     gets = {k.removeprefix("models/fleet/"): n for k, n in stats["gets"].items()}
+    gets.pop(f"models/{PROBE_KEY}", None)  # the direct reader's one probe per bucket
     assert {k: n for k, n in gets.items() if n > 1} == {}  # nothing fetched twice
     assert set(gets) == read  # nothing the rules do not read, nothing they read missed
     assert stats["heads"] == 0 and stats["other"] == 0
