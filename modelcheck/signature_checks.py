@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import json
 import re
 from typing import Any
@@ -51,10 +50,17 @@ def describe(value: Any) -> str:
     return type(value).__name__
 
 
-# numpy.datetime64(str).item() must give a date/datetime (spec §6.3, checked against numpy 2)
-_DT = re.compile(
+# numpy.datetime64(str).item() must give a date/datetime (spec §6.3, checked against numpy 2);
+# compiled on first use (re's cache)
+_DT = (
     r"^\+?(\d+)(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(\d{2})(?:\.(\d*))?)?)?"
     r"(?:Z|[+-]\d{2}(?::?\d{2})?)?)?)?)?$")
+
+
+def _month_days(year: int, month: int) -> int:
+    import calendar  # only datetime parameter defaults need it
+
+    return calendar.monthrange(year, month)[1]
 
 
 def datetime_problem(text: str) -> str | None:
@@ -62,7 +68,7 @@ def datetime_problem(text: str) -> str | None:
     s = text.strip()
     if s.lower() in ("", "nat", "today", "now"):
         return None
-    m = _DT.match(s)
+    m = re.match(_DT, s)
     if not m:
         return f"{json.dumps(text)} is not an ISO date/time numpy can parse"
     year, month, day, hour, minute, sec, frac = m.groups()
@@ -71,7 +77,7 @@ def datetime_problem(text: str) -> str | None:
         return f"year {y} is outside Python's datetime range 1-9999"
     if month is not None and not 1 <= int(month) <= 12:
         return f"month {month} is out of range"
-    if day is not None and not 1 <= int(day) <= calendar.monthrange(y, int(month))[1]:
+    if day is not None and not 1 <= int(day) <= _month_days(y, int(month)):
         return f"day {day} is out of range"
     if hour is not None and int(hour) > 23:
         return f"hour {hour} is out of range"

@@ -170,14 +170,14 @@ _FLOAT_TAG = "tag:yaml.org,2002:float"
 _STR_TAG = "tag:yaml.org,2002:str"
 # PyYAML's YAML 1.1 implicit booleans and floats: ruamel's 1.1 resolver also takes y/n/Y/N as
 # booleans and floats without a dot or with an unsigned exponent (1e5, 1.0e5), which PyYAML,
-# and so MLflow, reads as strings.
+# and so MLflow, reads as strings. (Compiled on first use, by re's cache.)
 _PYYAML_BOOLS = frozenset("yes Yes YES no No NO true True TRUE false False FALSE on On ON off "
                           "Off OFF".split())
-_PYYAML_FLOAT = re.compile(r"""[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+_PYYAML_FLOAT = (r"""[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
     |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
     |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
     |[-+]?\.(?:inf|Inf|INF)
-    |\.(?:nan|NaN|NAN)""", re.X)
+    |\.(?:nan|NaN|NAN)""")
 
 
 def _as_pyyaml(tag: str, value: Any, implicit: Any) -> str:
@@ -185,7 +185,7 @@ def _as_pyyaml(tag: str, value: Any, implicit: Any) -> str:
         return tag
     if tag == _BOOL_TAG and value not in _PYYAML_BOOLS:
         return _STR_TAG
-    if tag == _FLOAT_TAG and not _PYYAML_FLOAT.fullmatch(value):
+    if tag == _FLOAT_TAG and not re.fullmatch(_PYYAML_FLOAT, value, re.X):
         return _STR_TAG
     return tag
 

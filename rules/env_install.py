@@ -210,8 +210,9 @@ def platform_specific_requirement(pkg):
 
 
 _PY_VARS = {"python_version", "python_full_version"}
-_VAR_RE = re.compile(r"\b([a-z_]+(?:\.[a-z_]+)?)\s*(?:==|!=|<=|>=|<|>|~=|===|in|not in)\s*['\"]"
-                     r"|['\"]\s*(?:==|!=|<=|>=|<|>|~=|===|in|not in)\s*([a-z_]+)\b")
+# compiled on first use (re's cache): only requirements with markers need it
+_VAR_RE = (r"\b([a-z_]+(?:\.[a-z_]+)?)\s*(?:==|!=|<=|>=|<|>|~=|===|in|not in)\s*['\"]"
+           r"|['\"]\s*(?:==|!=|<=|>=|<|>|~=|===|in|not in)\s*([a-z_]+)\b")
 
 
 @rule("MC517", "marker-excludes-python", Level.WARNING, tags=("env",))
@@ -243,7 +244,7 @@ def marker_excludes_python(pkg):
         for r in lines:
             if r.kind != "requirement" or r.marker is None:
                 continue
-            used = {a or b for a, b in _VAR_RE.findall(str(r.marker))}
+            used = {a or b for a, b in re.findall(_VAR_RE, str(r.marker))}
             if not used or not used <= _PY_VARS:
                 continue
             if ctx is None:  # packaging.markers only loads when a marker needs evaluating

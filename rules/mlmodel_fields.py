@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-
 from modelcheck.model import Hit, Level, rule
 from modelcheck.yamlio import join_pointer
 
@@ -263,6 +261,8 @@ def mlmodel_unknown_key(pkg):
         if key in KNOWN_KEYS:
             continue
         name = str(key)
+        import difflib  # only unknown keys need it
+
         close = _TYPO_ONLY.get(name.lower()) or next(
             iter(difflib.get_close_matches(name.lower(), KNOWN_KEYS, n=1, cutoff=0.75)), None)
         hint = f"; did you mean {close!r}?" if close and close not in pkg.meta else ""

@@ -13,9 +13,10 @@ _FILE = "MLmodel"
 _LFS = "version https://git-lfs.github.com/spec/"
 _CONFLICT_START = re.compile(r"^<{7}(?: |$)", re.M)
 _CONFLICT_REST = re.compile(r"^(?:={7}|>{7})(?: |$)", re.M)
-_PY_LINE = re.compile(
+# compiled on first use (re's cache): only an MLmodel that is no YAML mapping needs it
+_PY_LINE = (
     r"^(?:import [A-Za-z_][\w.]*|from [A-Za-z_.][\w.]* import |def [A-Za-z_]\w*\s*\(|"
-    r"class [A-Za-z_]\w*\s*[(:]|if __name__ == )", re.M)
+    r"class [A-Za-z_]\w*\s*[(:]|if __name__ == )")
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def _shape(pkg) -> Shape | None:
     if stripped[:15].lower().startswith(("<!doctype html", "<html")):
         return Shape("html", text.count("\n", 0, len(text) - len(stripped)) + 1)
     if not doc.ok or not isinstance(doc.data, dict):
-        py = _PY_LINE.search(text)
+        py = re.search(_PY_LINE, text, re.M)
         if py:
             return Shape("python", text.count("\n", 0, py.start()) + 1,
                          text[py.start():].splitlines()[0][:60])
