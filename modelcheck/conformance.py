@@ -18,11 +18,12 @@ from typing import Any
 
 from modelcheck.conform_nested import enforce_column
 from modelcheck.conform_values import NOTE, cast_scalar, json_cast, kind_of
+from modelcheck.records import Record
 from modelcheck.signature import SCALAR_TYPES, ColSpec, Schema
 
 
-@dataclass
-class Issue:
+@dataclass(repr=False, eq=False)
+class Issue(Record):
     """One way an input example does not conform to the signature."""
 
     code: str  # MC4xx rule that reports it
@@ -37,8 +38,8 @@ class Issue:
     at_key: bool = False  # ``at`` names an object member: point at its name, not its value
 
 
-@dataclass
-class Frame:
+@dataclass(repr=False, eq=False)
+class Frame(Record):
     """Column-wise view of a tabular example."""
 
     names: list[Any]  # column labels (str, or int positions when unnamed)

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 
 from modelcheck.model import Finding, Level, Rule
 from modelcheck.package import ModelPackage
+from modelcheck.records import Record
 from modelcheck.settings import Settings
 from modelcheck.toolcodes import ENGINE_CODES, RULE_CRASH, TARGET_ERROR, TIME_BUDGET
 
 
-@dataclass
-class PackageResult:
+@dataclass(repr=False, eq=False)
+class PackageResult(Record):
     """The findings for one package."""
 
     display: str
@@ -30,8 +31,8 @@ class PackageResult:
         return max((f.level for f in self.findings), default=None)
 
 
-@dataclass
-class Report:
+@dataclass(repr=False, eq=False)
+class Report(Record):
     """The outcome of one run: findings by package, rules run, tool failures."""
 
     packages: list[PackageResult] = field(default_factory=list)

@@ -12,6 +12,7 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from modelcheck.records import Record
 from modelcheck.requirements import (
     ReqFile,
     ReqLine,
@@ -29,8 +30,8 @@ REQUIREMENTS = "requirements.txt"
 CONSTRAINTS = "constraints.txt"
 
 
-@dataclass
-class CondaDep:
+@dataclass(repr=False, eq=False)
+class CondaDep(Record):
     """One entry of the conda ``dependencies`` list."""
 
     index: int
@@ -39,8 +40,8 @@ class CondaDep:
     pointer: str
 
 
-@dataclass
-class CondaEnv:
+@dataclass(repr=False, eq=False)
+class CondaEnv(Record):
     """A parsed ``conda.yaml``: its dependencies and its ``pip:`` requirements."""
 
     file: str
@@ -60,8 +61,8 @@ class CondaEnv:
                 "python"]
 
 
-@dataclass
-class PythonEnv:
+@dataclass(repr=False, eq=False)
+class PythonEnv(Record):
     """A parsed ``python_env.yaml``: build and runtime dependencies."""
 
     file: str
@@ -74,8 +75,8 @@ class PythonEnv:
         return self.doc.line(pointer)
 
 
-@dataclass
-class Env:
+@dataclass(repr=False, eq=False)
+class Env(Record):
     """The package's environment files, each parsed (None when absent)."""
 
     conda: CondaEnv | None = None

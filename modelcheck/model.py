@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import FrozenInstanceError, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from modelcheck.records import FrozenRecord
+
 if TYPE_CHECKING:
     from modelcheck.package import ModelPackage
 
@@ -42,8 +44,8 @@ class Level(enum.IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
+class Hit(FrozenRecord):
     """What a rule yields: a defect at one place in the package.
 
     ``file`` is relative to the package root (None for the package as a whole); ``pointer`` is a
@@ -63,8 +65,8 @@ class Hit:
     key: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
+class Finding(FrozenRecord):
     """A rule's hit, placed and levelled: what reports show."""
 
     code: str

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any, TypeVar
 
+from modelcheck.records import FrozenRecord, Record
 from modelcheck.sources.base import Entry, OutsidePackage, Source
 from modelcheck.yamlio import YamlDoc, YamlProblem, load_yaml
 
@@ -27,8 +28,8 @@ MAX_JSON_DEPTH = 200
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Read:
+@dataclass(frozen=True, repr=False, eq=False)
+class Read(FrozenRecord):
     """Result of reading one file: ``data`` or a ``problem`` (never both)."""
 
     path: str
@@ -41,8 +42,8 @@ class Read:
         return self.data is not None
 
 
-@dataclass(frozen=True)
-class Text:
+@dataclass(frozen=True, repr=False, eq=False)
+class Text(FrozenRecord):
     """A file read as text: ``text`` or a ``problem`` (never both)."""
 
     path: str
@@ -55,8 +56,8 @@ class Text:
         return self.text is not None
 
 
-@dataclass
-class JsonDoc:
+@dataclass(repr=False, eq=False)
+class JsonDoc(Record):
     """A file parsed as JSON: ``data`` or a ``problem``."""
 
     data: Any = None

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from modelcheck.package import ModelPackage
 from modelcheck.pickles import PickleScan, scan_bytes
+from modelcheck.records import Record
 
 MAX_PICKLE_BYTES = 512 * 1024 * 1024
 TIME_BUDGET_S = 20.0
@@ -39,8 +40,8 @@ PICKLE_KEYS = {  # flavor -> keys whose file is a pickle
 LFS_HEAD = b"version https://git-lfs.github.com/spec/"
 
 
-@dataclass
-class PickleFile:
+@dataclass(repr=False, eq=False)
+class PickleFile(Record):
     """A file of the package taken for a pickle, and its scan."""
 
     path: str

@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from modelcheck.pickles import Call, GlobalRef, PickleScan
+from modelcheck.records import FrozenRecord
 
 # Every global of these modules (and their submodules) is dangerous.
 DANGEROUS_MODULES = frozenset({
@@ -81,8 +82,8 @@ _FOLDED_ATTRS = {fold(a) for a in DANGEROUS_ATTRS}
 _BUILTINS = ("builtins", "__builtin__", "__builtins__")
 
 
-@dataclass(frozen=True)
-class Verdict:
+@dataclass(frozen=True, repr=False, eq=False)
+class Verdict(FrozenRecord):
     """What importing a pickle global means for safety."""
 
     kind: str  # "danger", "code", "import"

@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from modelcheck.records import FrozenRecord, Record
+
 if TYPE_CHECKING:
     import zipfile
 
@@ -47,8 +49,8 @@ class Unknown:
 UNKNOWN = Unknown()
 
 
-@dataclass(frozen=True)
-class GlobalRef:
+@dataclass(frozen=True, repr=False, eq=False)
+class GlobalRef(FrozenRecord):
     """A global (``module.name``) a pickle imports."""
 
     module: str
@@ -61,8 +63,8 @@ class GlobalRef:
         return f"{self.module}.{self.name}"
 
 
-@dataclass
-class Obj:
+@dataclass(repr=False, eq=False)
+class Obj(Record):
     """Result of calling ``func`` (a GlobalRef or unknown) with ``args``."""
 
     func: Any
@@ -70,16 +72,16 @@ class Obj:
     state: Any = None
 
 
-@dataclass
-class Call:
+@dataclass(repr=False, eq=False)
+class Call(Record):
     """A call of a global with its (symbolic) arguments."""
 
     ref: GlobalRef
     args: tuple
 
 
-@dataclass
-class PickleScan:
+@dataclass(repr=False, eq=False)
+class PickleScan(Record):
     """Everything a static scan found in a pickle (and its nested pickles)."""
 
     globals: list[GlobalRef] = field(default_factory=list)

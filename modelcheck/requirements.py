@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from modelcheck.names import canonicalize_name
+from modelcheck.records import Record
 
 if TYPE_CHECKING:
     from packaging.markers import Marker
@@ -33,8 +34,8 @@ def _specifier_set(text: str = "") -> SpecifierSet:
 _EGG = re.compile(r"[#&]egg=([A-Za-z0-9_.\-]+)")
 
 
-@dataclass
-class ReqLine:
+@dataclass(repr=False, eq=False)
+class ReqLine(Record):
     """One logical line of a requirement file (continuations joined)."""
 
     file: str
@@ -78,8 +79,8 @@ class ReqLine:
         return got
 
 
-@dataclass
-class ReqFile:
+@dataclass(repr=False, eq=False)
+class ReqFile(Record):
     """A whole requirements/constraints file, line by line."""
 
     file: str

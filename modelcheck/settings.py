@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from modelcheck.model import Finding, Level
+from modelcheck.records import Record
 
 CONFIG_FILES = ("modelcheck.toml", "pyproject.toml")
 
@@ -17,8 +18,8 @@ class ConfigError(Exception):
     pass
 
 
-@dataclass
-class Settings:
+@dataclass(repr=False, eq=False)
+class Settings(Record):
     """Effective configuration (config file and command line)."""
 
     select: list[str] = field(default_factory=lambda: ["MC"])

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from modelcheck.records import Record
+
 if TYPE_CHECKING:
     from modelcheck.package import ModelPackage
 
@@ -22,8 +24,8 @@ COMPOSITE_TYPES = ("array", "object", "map", "any", "sparkml_vector")
 PARAM_TYPES = ("boolean", "integer", "long", "float", "double", "string", "datetime", "object")
 
 
-@dataclass
-class DataType:
+@dataclass(repr=False, eq=False)
+class DataType(Record):
     """A column type. ``kind`` is a scalar name or one of COMPOSITE_TYPES."""
 
     kind: str
@@ -42,8 +44,8 @@ class DataType:
         return self.kind
 
 
-@dataclass
-class Property:
+@dataclass(repr=False, eq=False)
+class Property(Record):
     """One property of an object column type."""
 
     name: str
@@ -51,8 +53,8 @@ class Property:
     required: bool = True
 
 
-@dataclass
-class ColSpec:
+@dataclass(repr=False, eq=False)
+class ColSpec(Record):
     """One column of a column-based schema."""
 
     type: DataType
@@ -73,8 +75,8 @@ class ColSpec:
         return reader_major < 3
 
 
-@dataclass
-class TensorSpec:
+@dataclass(repr=False, eq=False)
+class TensorSpec(Record):
     """One tensor of a tensor-based schema."""
 
     dtype: str  # numpy dtype name as written, e.g. "float32", "str", "object"
@@ -82,8 +84,8 @@ class TensorSpec:
     name: str | None = None
 
 
-@dataclass
-class Schema:
+@dataclass(repr=False, eq=False)
+class Schema(Record):
     """A signature's inputs or outputs: column specs or tensor specs."""
 
     specs: list[ColSpec | TensorSpec]
@@ -100,8 +102,8 @@ class Schema:
         return [s.name for s in self.specs]
 
 
-@dataclass
-class ParamSpec:
+@dataclass(repr=False, eq=False)
+class ParamSpec(Record):
     """One inference parameter of the signature's ``params``."""
 
     name: str
@@ -110,8 +112,8 @@ class ParamSpec:
     shape: tuple[int, ...] | None = None
 
 
-@dataclass
-class SigProblem:
+@dataclass(repr=False, eq=False)
+class SigProblem(Record):
     """One signature defect. ``code`` is the MC3xx rule that reports it."""
 
     code: str
@@ -123,8 +125,8 @@ class SigProblem:
     key: str | None = None
 
 
-@dataclass
-class Signature:
+@dataclass(repr=False, eq=False)
+class Signature(Record):
     """MLmodel's ``signature``, parsed, with the defects found."""
 
     present: bool = False

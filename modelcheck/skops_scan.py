@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from modelcheck.records import Record
+
 MAX_SCHEMA_BYTES = 64 * 1024 * 1024
 MAX_NODES = 2_000_000
 DEFAULT_TRUSTED_TOPS = ("builtins", "numpy", "scipy", "sklearn")
@@ -19,8 +21,8 @@ DEFAULT_TRUSTED_TOPS = ("builtins", "numpy", "scipy", "sklearn")
 DEFAULT_TRUSTED_TYPES = frozenset({"collections.OrderedDict", "collections.defaultdict"})
 
 
-@dataclass
-class SkopsScan:
+@dataclass(repr=False, eq=False)
+class SkopsScan(Record):
     """The types a ``.skops`` file's schema builds."""
 
     types: list[str] = field(default_factory=list)  # "module.name", first-seen order

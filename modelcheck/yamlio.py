@@ -14,12 +14,14 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from modelcheck.records import Record
+
 MAX_ALIAS_EXPANSION = 100_000
 MAX_DEPTH = 64
 
 
-@dataclass
-class YamlProblem:
+@dataclass(repr=False, eq=False)
+class YamlProblem(Record):
     """Why a YAML document could not be read."""
 
     kind: str  # "syntax", "tag", "alias-bomb", "depth", "multi-doc"
@@ -28,8 +30,8 @@ class YamlProblem:
     col: int | None = None
 
 
-@dataclass
-class Duplicate:
+@dataclass(repr=False, eq=False)
+class Duplicate(Record):
     """A key given twice in one mapping (the later one wins)."""
 
     pointer: str
@@ -38,8 +40,8 @@ class Duplicate:
     first_line: int
 
 
-@dataclass
-class YamlDoc:
+@dataclass(repr=False, eq=False)
+class YamlDoc(Record):
     """A loaded YAML document: data, node tree for positions, problems."""
 
     data: Any = None

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from modelcheck.model import Hit, Level, rule
+from modelcheck.records import FrozenRecord
 
 _FILE = "MLmodel"
 _LFS = "version https://git-lfs.github.com/spec/"
@@ -19,8 +20,8 @@ _PY_LINE = (
     r"class [A-Za-z_]\w*\s*[(:]|if __name__ == )")
 
 
-@dataclass(frozen=True)
-class Shape:
+@dataclass(frozen=True, repr=False, eq=False)
+class Shape(FrozenRecord):
     """What a file named ``MLmodel`` is instead of an MLmodel."""
 
     kind: str  # "lfs", "conflict", "json", "python", "html"

@@ -6,6 +6,7 @@ import importlib
 from dataclasses import dataclass
 
 from modelcheck.engine import Report
+from modelcheck.records import Record
 
 FORMATS = {
     "text": "modelcheck.reporters.text",
@@ -17,8 +18,8 @@ FORMATS = {
 }
 
 
-@dataclass
-class Context:
+@dataclass(repr=False, eq=False)
+class Context(Record):
     """Output options shared by the reporters."""
 
     color: bool = False
