@@ -68,12 +68,19 @@ def check(
 
 
 PARALLEL_MIN_PACKAGES = 24
+_WORKER: tuple[Settings, dict] | None = None  # a pool worker's settings and selected rules
 
 
-def _check_target(args: tuple[str, str, Settings]) -> PackageResult:
+def _init_worker(settings: Settings) -> None:
+    global _WORKER
+    _WORKER = (settings, select_rules(all_rules(), settings))
+
+
+def _check_target(args: tuple[str, str]) -> PackageResult:
     """Worker entry (module level so it pickles): check one local package."""
-    path, display, settings = args
-    rules = select_rules(all_rules(), settings)
+    assert _WORKER is not None
+    path, display = args
+    settings, rules = _WORKER
     return check_package_obj(_local_package(path, display, settings), rules, settings)
 
 
@@ -81,18 +88,32 @@ def _run_local(work, rules, settings, progress) -> list[PackageResult]:
     jobs = settings.jobs or (os.cpu_count() or 1)
     out: list[PackageResult] = []
     if jobs > 1 and len(work) >= PARALLEL_MIN_PACKAGES:
+        import gc
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        # The first package is checked here, before the workers fork: what its rules load on
+        # first use (modules, caches) is then loaded once for all of them. Freezing the heap
+        # keeps the workers' garbage collector off the pages they share with this process.
+        first = work[0]
+        out.append(check_package_obj(_local_package(first.path, first.display, settings),
+                                     rules, settings))
+        if progress:
+            progress(1, len(work))
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        args = [(t.path, t.display, settings) for t in work]
-        chunk = max(1, min(64, len(work) // (jobs * 8)))
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-            for i, res in enumerate(pool.map(_check_target, args, chunksize=chunk), 1):
-                out.append(res)
-                if progress:
-                    progress(i, len(work))
+        args = [(t.path, t.display) for t in work[1:]]
+        chunk = max(1, min(64, len(args) // (jobs * 8)))
+        gc.freeze()
+        try:
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+                                     initargs=(settings,)) as pool:
+                for i, res in enumerate(pool.map(_check_target, args, chunksize=chunk), 2):
+                    out.append(res)
+                    if progress:
+                        progress(i, len(work))
+        finally:
+            gc.unfreeze()
         return out
     for i, t in enumerate(work, 1):
         out.append(check_package_obj(_local_package(t.path, t.display, settings), rules,
