@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from modelcheck.names import canonicalize_name
+from modelcheck.plain_specifiers import PlainSpecifierSet, specifier_set
 from modelcheck.records import Record
 
 if TYPE_CHECKING:
@@ -23,13 +24,6 @@ if TYPE_CHECKING:
 
 _VCS = ("git+", "hg+", "svn+", "bzr+")
 
-
-def _specifier_set(text: str = "") -> SpecifierSet:
-    # packaging.specifiers imports packaging.tags (logging, platform, subprocess): ~10 ms that
-    # importing this module should not cost
-    from packaging.specifiers import SpecifierSet
-
-    return SpecifierSet(text)
 
 _EGG = re.compile(r"[#&]egg=([A-Za-z0-9_.\-]+)")
 
@@ -45,7 +39,7 @@ class ReqLine(Record):
     name: str | None = None  # PEP 503 canonical name
     raw_name: str | None = None
     extras: frozenset[str] = frozenset()
-    specifier: SpecifierSet = field(default_factory=_specifier_set)
+    specifier: SpecifierSet | PlainSpecifierSet = field(default_factory=PlainSpecifierSet)
     marker: Marker | None = None
     url: str | None = None
     editable: bool = False
@@ -219,7 +213,8 @@ def _parse_one(line: str, number: int, file: str) -> ReqLine:
 
 # The commonest line of all, ``name``, ``name==1.2.3`` or ``name>=1,<2`` (numeric releases, no
 # spaces): packaging's grammar reads the name and the specifier text back unchanged, so build
-# them without loading its requirement parser (packaging.requirements/_parser/markers).
+# them without loading its requirement parser (packaging.requirements/_parser/markers) or its
+# specifiers (see plain_specifiers).
 _PINNED = re.compile(r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)"
                      r"((?:==|!=|>=|<=|<|>)\d+(?:\.\d+)*(?:,(?:==|!=|>=|<=|<|>)\d+(?:\.\d+)*)*)?")
 
@@ -232,7 +227,7 @@ def _parse_cached(line: str) -> ReqLine | None:
     if m and not line.lower().endswith(_ARCHIVE):
         name, spec = m.group(1), m.group(2) or ""
         return ReqLine("", 0, line, "requirement", name=canonicalize_name(name), raw_name=name,
-                       specifier=_specifier_set(spec))
+                       specifier=specifier_set(spec))
     if _PLAIN.fullmatch(line) and " -" not in line and not line.lower().endswith(_ARCHIVE):
         from packaging.requirements import InvalidRequirement, Requirement
 
@@ -297,7 +292,7 @@ def _from_install_req(ir: Any, file: str, number: int, line: str) -> ReqLine:
         name=canonicalize_name(raw_name) if raw_name else None,
         raw_name=raw_name,
         extras=frozenset(canonicalize_name(e) for e in (req.extras if req else ir.extras)),
-        specifier=req.specifier if req is not None else _specifier_set(),
+        specifier=req.specifier if req is not None else PlainSpecifierSet(),
         marker=ir.marker,
         url=url,
         editable=bool(getattr(ir, "is_editable", False)),
