@@ -214,5 +214,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _cmd_check(args)
 
 
+def run() -> None:
+    """The console entry point: :func:`main`, then an immediate exit.
+
+    Once the report is written nothing is left to do, but a normal interpreter exit would
+    still tear down every module and collect every object: about 8% of a one-package check.
+    Output is flushed first; files, pools and threads are all closed by ``main`` already.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe or stream: nothing more can be said
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
