@@ -8,7 +8,6 @@ found: reading problems (MC401-MC406) and conformance to the signature (MC411-MC
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 from modelcheck.conformance import ROW, Frame, Issue, conform_frame
@@ -453,15 +452,26 @@ def _serving(pkg: ModelPackage, info: dict[str, Any], body: Any, params: Any) ->
     return out
 
 
+_NUMBERS = (int, float)
+
+
 def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
-        return True
+    """JSON values equal as MLflow's examples are: NaN equals NaN, 1 equals 1.0, but a bool is
+    not a number and a string is not a number."""
+    ta = type(a)
+    if ta is type(b):
+        if ta is list:
+            return len(a) == len(b) and all(map(_same, a, b))
+        if ta is dict:
+            return a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())
+        if ta is float and a != a:  # NaN
+            return b != b
+        return a == b
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=False))
+        return len(a) == len(b) and all(map(_same, a, b))
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    return a == b and type(a) is type(b) or (type(a) in (int, float) and type(b) in (int, float)
-                                             and a == b)
+        return a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())
+    return ta in _NUMBERS and type(b) in _NUMBERS and a == b
 
 
 def _densify(typ: str, d: dict[str, Any]) -> list[list[float]] | None:

@@ -55,6 +55,11 @@ def pip_list_mismatch(pkg):
     broken = {_leading_name(r.text) for r in env.requirements.lines + (env.conda.pip or [])
               if r.kind == "invalid"} - {None}
     rf, cf = env.requirements.file, env.conda.file
+    norms = {id(r): _norm(r) for r in req + conda}  # each line normalised once
+
+    def norm(r: ReqLine) -> str:
+        return norms[id(r)]
+
     groups_req: dict[tuple[str, str], list[ReqLine]] = {}
     groups_conda: dict[tuple[str, str], list[ReqLine]] = {}
     for r in req:
@@ -76,18 +81,18 @@ def pip_list_mismatch(pkg):
                 found = True
                 yield Hit(f"{rf} line {r.line} has {r.text.strip()!r}, which the pip list of "
                           f"{cf} does not have", file=rf, line=r.line,
-                          pointer=f"/line/{r.line}", key="missing-in-conda:" + _norm(r),
+                          pointer=f"/line/{r.line}", key="missing-in-conda:" + norm(r),
                           fix=f"add it to the pip list of {cf}, or remove it from {rf}")
             continue
-        if Counter(map(_norm, rs)) == Counter(map(_norm, cs)):
+        if Counter(map(norm, rs)) == Counter(map(norm, cs)):
             continue
-        cnorms = {_norm(c) for c in cs}
-        r = next((x for x in rs if _norm(x) not in cnorms), rs[0])
-        c = next((x for x in cs if _norm(x) not in {_norm(y) for y in rs}), cs[0])
+        cnorms = {norm(c) for c in cs}
+        r = next((x for x in rs if norm(x) not in cnorms), rs[0])
+        c = next((x for x in cs if norm(x) not in {norm(y) for y in rs}), cs[0])
         found = True
         yield Hit(f"{rf} line {r.line} has {r.text.strip()!r} but {cf} line {c.line} "
                   f"has {c.text.strip()!r}", file=rf, line=r.line,
-                  pointer=f"/line/{r.line}", key="differs:" + _norm(r),
+                  pointer=f"/line/{r.line}", key="differs:" + norm(r),
                   fix="make both files pin the same requirement")
     for key, cs in groups_conda.items():
         if key in groups_req or key[0] in broken:
@@ -96,10 +101,10 @@ def pip_list_mismatch(pkg):
             found = True
             yield Hit(f"{cf} line {c.line} lists {c.text.strip()!r} under pip, but {rf} does "
                       "not", file=cf, line=c.line, pointer=f"/line/{c.line}",
-                      key="missing-in-requirements:" + _norm(c),
+                      key="missing-in-requirements:" + norm(c),
                       fix=f"add it to {rf}, or remove it from {cf}")
-    if not found and Counter(map(_norm, req)) == Counter(map(_norm, conda)) and \
-            [_norm(r) for r in req] != [_norm(c) for c in conda]:
+    if not found and Counter(map(norm, req)) == Counter(map(norm, conda)) and \
+            [norm(r) for r in req] != [norm(c) for c in conda]:
         yield Hit(f"{rf} and the pip list of {cf} hold the same requirements in a different "
                   "order (MLflow writes them identically)", file=rf, level=Level.NOTE,
                   pointer="/", key="order", fix="write both lists in the same order")

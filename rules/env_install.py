@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 
@@ -117,6 +118,13 @@ _BACKPORTS = {"dataclasses", "typing", "argparse", "enum34", "configparser", "co
               "pathlib", "statistics", "asyncio", "ipaddress", "importlib", "uuid"}
 
 
+@functools.lru_cache(maxsize=1)
+def _stdlib_names() -> frozenset[str]:
+    """The standard library's top-level modules, as (PEP 503-ish) requirement names."""
+    names = {n.lower().replace("_", "-") for n in getattr(sys, "stdlib_module_names", ())}
+    return frozenset(names - {"test", "idlelib", "this", "antigravity"})
+
+
 @rule("MC512", "stdlib-requirement", Level.WARNING, tags=("env",))
 def stdlib_requirement(pkg):
     """A standard-library module is listed as a pip requirement.
@@ -138,8 +146,7 @@ def stdlib_requirement(pkg):
     Delete the line; the module comes with Python.
     """
     env = env_of(pkg)
-    stdlib = {n.lower().replace("_", "-") for n in getattr(sys, "stdlib_module_names", ())}
-    stdlib -= {"test", "idlelib", "this", "antigravity"}
+    stdlib = _stdlib_names()
     for lines in requirement_files(env):
         for r in lines:
             if r.kind != "requirement" or not r.name or r.url:
