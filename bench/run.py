@@ -100,8 +100,7 @@ def header(title: str) -> None:
 def bench_cold(runs: int, pkg: Path, failures: list[str], quick: bool) -> float:
     """Returns the CPU seconds of `python -c pass` (the unit of the --quick limits)."""
     header(f"Cold start: one package, whole process, median of {runs} runs")
-    bw, bc = timed([sys.executable, "-c", "pass"], runs)
-    cw, cc = timed(mc(str(pkg)), runs)
+    bw, bc, cw, cc = interleaved([sys.executable, "-c", "pass"], mc(str(pkg)), runs)
     base, cold, base_cpu, cold_cpu = med(bw), med(cw), med(bc), med(cc)
     row("python -c pass (wall / CPU)", f"{base * 1000:.0f} ms", f"CPU {base_cpu * 1000:.0f} ms")
     row("modelcheck check PKG (wall)", f"{cold * 1000:.0f} ms", f"{base * 1000:.0f} ms (py)",
@@ -133,6 +132,43 @@ def bench_cold(runs: int, pkg: Path, failures: list[str], quick: bool) -> float:
     iw, _ic = timed([py, "-c", "import mlflow"], mruns)
     row("  of which `import mlflow` alone", "", f"{med(iw) * 1000:.0f} ms")
     return base_cpu
+
+
+def interleaved(a: list[str], b: list[str], runs: int
+                ) -> tuple[list[float], list[float], list[float], list[float]]:
+    """:func:`timed` for two commands, run alternately: a machine whose speed drifts (a
+    shared host) then slows both alike."""
+    aw, ac, bw, bc = [], [], [], []
+    for _ in range(runs):
+        for cmd, walls, cpus in ((a, aw, ac), (b, bw, bc)):
+            wall, cpu, _rss, _code = run_measured(cmd)
+            walls.append(wall)
+            cpus.append(cpu)
+    return aw, ac, bw, bc
+
+
+def instructions(cmd: list[str]) -> int | None:
+    """Instructions the command executes (valgrind's callgrind), or None without valgrind.
+    Unlike seconds, the count does not depend on what else the machine is doing."""
+    if shutil.which("valgrind") is None:
+        return None
+    proc = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                           *cmd], capture_output=True, text=True)
+    for line in proc.stderr.splitlines():
+        if "Collected :" in line:
+            return int(line.rsplit(":", 1)[1].strip())
+    return None
+
+
+def bench_instructions(pkg: Path) -> None:
+    """Cold start in instructions: the same figures as wall/CPU time, free of machine noise."""
+    base = instructions([sys.executable, "-c", "pass"])
+    cold = instructions(mc(str(pkg)))
+    if base is None or cold is None:
+        row("instructions (valgrind)", "(absent)", "no valgrind: skipped")
+        return
+    row("modelcheck check PKG, instructions", f"{cold / 1e6:.0f} M", f"{base / 1e6:.0f} M (py)",
+        f"{cold / base:.1f}x", "")
 
 
 def bench_throughput(counts: list[int], failures: list[str], quick: bool,
@@ -230,7 +266,7 @@ def bench_bucket(quick: bool) -> None:
     if not script.exists():
         row("bucket scan", "(absent)", "bench/bucket_scan.py missing")
         return
-    args = [sys.executable, str(script), "--count", "200", "--table"]
+    args = [sys.executable, str(script), "--count", "500", "--table"]
     proc = subprocess.run(args, capture_output=True, text=True)
     if proc.returncode != 0:
         last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else ""
@@ -266,6 +302,8 @@ def main() -> int:
     base_cpu = statistics.median(timed([sys.executable, "-c", "pass"], 5)[1])
     if "cold" not in args.skip:
         base_cpu = bench_cold(10 if args.quick else 20, pkg, failures, args.quick)
+        if not args.quick:
+            bench_instructions(pkg)
     if "throughput" not in args.skip:
         bench_throughput([200] if args.quick else [1000, 10_000], failures, args.quick,
                          base_cpu)
