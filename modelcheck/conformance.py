@@ -13,7 +13,6 @@ Column-based signatures work column by column over the example's column-wise val
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from modelcheck.conform_nested import enforce_column
@@ -22,35 +21,47 @@ from modelcheck.records import Record
 from modelcheck.signature import SCALAR_TYPES, ColSpec, Schema
 
 
-@dataclass(repr=False, eq=False)
 class Issue(Record):
     """One way an input example does not conform to the signature."""
 
-    code: str  # MC4xx rule that reports it
-    level: str  # "error" | "warning" | "note"
-    message: str
-    pointer: str = ""  # JSON pointer inside the example file
-    name: Any = None  # column / tensor / param name
-    line: int | None = None  # line in the example file, where known
-    at: tuple[Any, ...] | None = None  # path of the offending value/row/key in the file
-    file: str | None = None  # the file holding ``at`` (None: the stored example)
-    col: int | None = None
-    at_key: bool = False  # ``at`` names an object member: point at its name, not its value
+    _fields = ("code", "level", "message", "pointer", "name", "line", "at", "file", "col", "at_key")
+
+    def __init__(self, code: str, level: str, message: str, pointer: str = "", name: Any = None,
+                 line: int | None = None, at: tuple[Any, ...] | None = None,
+                 file: str | None = None, col: int | None = None, at_key: bool = False) -> None:
+        self.code = code  # MC4xx rule that reports it
+        self.level = level  # "error" | "warning" | "note"
+        self.message = message
+        self.pointer = pointer  # JSON pointer inside the example file
+        self.name = name  # column / tensor / param name
+        self.line = line  # line in the example file, where known
+        self.at = at  # path of the offending value/row/key in the file
+        self.file = file  # the file holding ``at`` (None: the stored example)
+        self.col = col
+        self.at_key = at_key  # ``at`` names an object member: point at its name, not its value
 
 
-@dataclass(repr=False, eq=False)
 class Frame(Record):
     """Column-wise view of a tabular example."""
 
-    names: list[Any]  # column labels (str, or int positions when unnamed)
-    columns: list[list[Any]]
-    named: bool
-    pointers: list[str]  # pointer of each column in the file
-    via_numpy: bool = False  # json_object "inputs": values go through np.array(v, dtype) first
-    cells: list[tuple[Any, ...]] | None = None  # path of each column's cells, ROW = row index
-    heads: list[tuple[Any, ...]] | None = None  # path of each column's name (a key when
-    heads_are_keys: bool = False  # heads_are_keys, else a value such as columns[j])
-    root: tuple[Any, ...] = ()  # where the example's data starts
+    _fields = ("names", "columns", "named", "pointers", "via_numpy", "cells", "heads",
+               "heads_are_keys", "root")
+
+    def __init__(self, names: list[Any], columns: list[list[Any]], named: bool, pointers: list[str],
+                 via_numpy: bool = False, cells: list[tuple[Any, ...]] | None = None,
+                 heads: list[tuple[Any, ...]] | None = None, heads_are_keys: bool = False,
+                 root: tuple[Any, ...] = ()) -> None:
+        self.names = names  # column labels (str, or int positions when unnamed)
+        self.columns = columns
+        self.named = named
+        self.pointers = pointers  # pointer of each column in the file
+        # json_object "inputs": values go through np.array(v, dtype) first
+        self.via_numpy = via_numpy
+        self.cells = cells  # path of each column's cells, ROW = row index
+        # path of each column's name (a key when heads_are_keys, else a value such as columns[j])
+        self.heads = heads
+        self.heads_are_keys = heads_are_keys
+        self.root = root  # where the example's data starts
 
     def cell(self, i: int, row: int | None) -> tuple[Any, ...] | None:
         """The path of column ``i``'s cell in ``row`` (of the column itself when row is None)."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+
+from modelcheck.records import FrozenRecord
 
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", "node_modules", "__pycache__", ".tox", ".nox", ".mypy_cache",
@@ -13,12 +14,36 @@ SKIP_DIRS = frozenset({
 ORPHAN_MARKERS = ("registered_model_meta", "MLModel", "mlmodel", "MLModel.yaml", "MLmodel.yaml")
 
 
-@dataclass(frozen=True, order=True)
-class Target:
+class Target(FrozenRecord):
     """A package to check: its path and how it is shown."""
 
-    display: str  # how the package path is shown
-    path: str  # filesystem path of the package root
+    _fields = ("display", "path")
+
+    def __init__(self, display: str, path: str) -> None:
+        init = object.__setattr__
+        init(self, "display", display)  # how the package path is shown
+        init(self, "path", path)  # filesystem path of the package root
+
+    # ordered by (display, path), like ``@dataclass(order=True)``
+    def __lt__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return self._compared() < other._compared()  # type: ignore[attr-defined]
+        return NotImplemented
+
+    def __le__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return self._compared() <= other._compared()  # type: ignore[attr-defined]
+        return NotImplemented
+
+    def __gt__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return self._compared() > other._compared()  # type: ignore[attr-defined]
+        return NotImplemented
+
+    def __ge__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return self._compared() >= other._compared()  # type: ignore[attr-defined]
+        return NotImplemented
 
 
 class DiscoveryError(Exception):

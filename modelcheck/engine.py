@@ -8,37 +8,43 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 
 from modelcheck.model import Finding, Level, Rule
 from modelcheck.package import ModelPackage
-from modelcheck.records import Record
+from modelcheck.records import FACTORY, Record
 from modelcheck.settings import Settings
 from modelcheck.toolcodes import ENGINE_CODES, RULE_CRASH, TARGET_ERROR, TIME_BUDGET
 
 
-@dataclass(repr=False, eq=False)
 class PackageResult(Record):
     """The findings for one package."""
 
-    display: str
-    findings: list[Finding] = field(default_factory=list)
-    mlflow_version: str | None = None
-    flavors: tuple[str, ...] = ()
+    _fields = ("display", "findings", "mlflow_version", "flavors")
+
+    def __init__(self, display: str, findings: list[Finding] = FACTORY,
+                 mlflow_version: str | None = None, flavors: tuple[str, ...] = ()) -> None:
+        self.display = display
+        self.findings = [] if findings is FACTORY else findings
+        self.mlflow_version = mlflow_version
+        self.flavors = flavors
 
     @property
     def worst(self) -> Level | None:
         return max((f.level for f in self.findings), default=None)
 
 
-@dataclass(repr=False, eq=False)
 class Report(Record):
     """The outcome of one run: findings by package, rules run, tool failures."""
 
-    packages: list[PackageResult] = field(default_factory=list)
-    rules: dict[str, Rule] = field(default_factory=dict)
-    notifications: list[str] = field(default_factory=list)  # tool failures (exit 2)
-    suppressed: int = 0  # findings hidden by a baseline
+    _fields = ("packages", "rules", "notifications", "suppressed")
+
+    def __init__(self, packages: list[PackageResult] = FACTORY, rules: dict[str, Rule] = FACTORY,
+                 notifications: list[str] = FACTORY, suppressed: int = 0) -> None:
+        self.packages = [] if packages is FACTORY else packages
+        self.rules = {} if rules is FACTORY else rules
+        # tool failures (exit 2)
+        self.notifications = [] if notifications is FACTORY else notifications
+        self.suppressed = suppressed  # findings hidden by a baseline
 
     @property
     def findings(self) -> list[Finding]:

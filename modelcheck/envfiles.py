@@ -9,10 +9,9 @@ MLflow would reject are kept as values for the MC5xx rules to report.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from modelcheck.records import Record
+from modelcheck.records import FACTORY, Record
 from modelcheck.requirements import (
     ReqFile,
     ReqLine,
@@ -30,27 +29,33 @@ REQUIREMENTS = "requirements.txt"
 CONSTRAINTS = "constraints.txt"
 
 
-@dataclass(repr=False, eq=False)
 class CondaDep(Record):
     """One entry of the conda ``dependencies`` list."""
 
-    index: int
-    value: Any
-    line: int | None
-    pointer: str
+    _fields = ("index", "value", "line", "pointer")
+
+    def __init__(self, index: int, value: Any, line: int | None, pointer: str) -> None:
+        self.index = index
+        self.value = value
+        self.line = line
+        self.pointer = pointer
 
 
-@dataclass(repr=False, eq=False)
 class CondaEnv(Record):
     """A parsed ``conda.yaml``: its dependencies and its ``pip:`` requirements."""
 
-    file: str
-    doc: YamlDoc
-    data: Any = None
-    deps: list[CondaDep] = field(default_factory=list)
-    pip: list[ReqLine] | None = None  # None: no pip section
-    pip_pointer: str = ""
-    pip_line: int | None = None
+    _fields = ("file", "doc", "data", "deps", "pip", "pip_pointer", "pip_line")
+
+    def __init__(self, file: str, doc: YamlDoc, data: Any = None, deps: list[CondaDep] = FACTORY,
+                 pip: list[ReqLine] | None = None, pip_pointer: str = "",
+                 pip_line: int | None = None) -> None:
+        self.file = file
+        self.doc = doc
+        self.data = data
+        self.deps = [] if deps is FACTORY else deps
+        self.pip = pip  # None: no pip section
+        self.pip_pointer = pip_pointer
+        self.pip_line = pip_line
 
     def line(self, pointer: str) -> int | None:
         return self.doc.line(pointer)
@@ -61,30 +66,38 @@ class CondaEnv(Record):
                 "python"]
 
 
-@dataclass(repr=False, eq=False)
 class PythonEnv(Record):
     """A parsed ``python_env.yaml``: build and runtime dependencies."""
 
-    file: str
-    doc: YamlDoc
-    data: Any = None
-    build: list[ReqLine] = field(default_factory=list)
-    deps: list[ReqLine] = field(default_factory=list)
+    _fields = ("file", "doc", "data", "build", "deps")
+
+    def __init__(self, file: str, doc: YamlDoc, data: Any = None, build: list[ReqLine] = FACTORY,
+                 deps: list[ReqLine] = FACTORY) -> None:
+        self.file = file
+        self.doc = doc
+        self.data = data
+        self.build = [] if build is FACTORY else build
+        self.deps = [] if deps is FACTORY else deps
 
     def line(self, pointer: str) -> int | None:
         return self.doc.line(pointer)
 
 
-@dataclass(repr=False, eq=False)
 class Env(Record):
     """The package's environment files, each parsed (None when absent)."""
 
-    conda: CondaEnv | None = None
-    python_env: PythonEnv | None = None
-    requirements: ReqFile | None = None
-    constraints: ReqFile | None = None
-    conda_path: str | None = None
-    python_env_path: str | None = None
+    _fields = ("conda", "python_env", "requirements", "constraints", "conda_path",
+               "python_env_path")
+
+    def __init__(self, conda: CondaEnv | None = None, python_env: PythonEnv | None = None,
+                 requirements: ReqFile | None = None, constraints: ReqFile | None = None,
+                 conda_path: str | None = None, python_env_path: str | None = None) -> None:
+        self.conda = conda
+        self.python_env = python_env
+        self.requirements = requirements
+        self.constraints = constraints
+        self.conda_path = conda_path
+        self.python_env_path = python_env_path
 
 
 def conda_name(spec: str) -> str:

@@ -10,10 +10,9 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import FrozenInstanceError, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from modelcheck.records import FrozenRecord
+from modelcheck.records import FrozenInstanceError, FrozenRecord, replace
 
 if TYPE_CHECKING:
     from modelcheck.package import ModelPackage
@@ -44,7 +43,6 @@ class Level(enum.IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class Hit(FrozenRecord):
     """What a rule yields: a defect at one place in the package.
 
@@ -55,33 +53,48 @@ class Hit(FrozenRecord):
     another). ``key`` disambiguates several hits at one pointer for fingerprints.
     """
 
-    message: str
-    file: str | None = None
-    pointer: str = ""
-    line: int | None = None
-    col: int | None = None
-    level: Level | None = None
-    fix: str | None = None
-    key: str | None = None
+    __slots__ = ("message", "file", "pointer", "line", "col", "level", "fix", "key")
+    _fields = __slots__
+
+    def __init__(self, message: str, file: str | None = None, pointer: str = "",
+                 line: int | None = None, col: int | None = None, level: Level | None = None,
+                 fix: str | None = None, key: str | None = None) -> None:
+        init = object.__setattr__
+        init(self, "message", message)
+        init(self, "file", file)
+        init(self, "pointer", pointer)
+        init(self, "line", line)
+        init(self, "col", col)
+        init(self, "level", level)
+        init(self, "fix", fix)
+        init(self, "key", key)
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class Finding(FrozenRecord):
     """A rule's hit, placed and levelled: what reports show."""
 
-    code: str
-    name: str
-    level: Level
-    message: str
-    package: str
-    file: str | None = None
-    line: int | None = None
-    col: int | None = None
-    pointer: str = ""
-    fix: str | None = None
-    tags: tuple[str, ...] = ()
-    key: str | None = None
-    security_severity: float | None = None
+    __slots__ = ("code", "name", "level", "message", "package", "file", "line", "col", "pointer",
+                 "fix", "tags", "key", "security_severity")
+    _fields = __slots__
+
+    def __init__(self, code: str, name: str, level: Level, message: str, package: str,
+                 file: str | None = None, line: int | None = None, col: int | None = None,
+                 pointer: str = "", fix: str | None = None, tags: tuple[str, ...] = (),
+                 key: str | None = None, security_severity: float | None = None) -> None:
+        init = object.__setattr__
+        init(self, "code", code)
+        init(self, "name", name)
+        init(self, "level", level)
+        init(self, "message", message)
+        init(self, "package", package)
+        init(self, "file", file)
+        init(self, "line", line)
+        init(self, "col", col)
+        init(self, "pointer", pointer)
+        init(self, "fix", fix)
+        init(self, "tags", tags)
+        init(self, "key", key)
+        init(self, "security_severity", security_severity)
 
     @property
     def path(self) -> str:

@@ -11,7 +11,6 @@ import json
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any, TypeVar
 
@@ -28,44 +27,57 @@ MAX_JSON_DEPTH = 200
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Read(FrozenRecord):
     """Result of reading one file: ``data`` or a ``problem`` (never both)."""
 
-    path: str
-    data: bytes | None = None
-    problem: str | None = None
-    kind: str = ""  # "missing", "dir", "too-large", "outside", "special", "unreadable", ""
+    _fields = ("path", "data", "problem", "kind")
+
+    def __init__(self, path: str, data: bytes | None = None, problem: str | None = None,
+                 kind: str = "") -> None:
+        init = object.__setattr__
+        init(self, "path", path)
+        init(self, "data", data)
+        init(self, "problem", problem)
+        # "missing", "dir", "too-large", "outside", "special", "unreadable", ""
+        init(self, "kind", kind)
 
     @property
     def ok(self) -> bool:
         return self.data is not None
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Text(FrozenRecord):
     """A file read as text: ``text`` or a ``problem`` (never both)."""
 
-    path: str
-    text: str | None = None
-    problem: str | None = None
-    kind: str = ""  # read kinds, plus "encoding", "binary", "empty"
+    _fields = ("path", "text", "problem", "kind")
+
+    def __init__(self, path: str, text: str | None = None, problem: str | None = None,
+                 kind: str = "") -> None:
+        init = object.__setattr__
+        init(self, "path", path)
+        init(self, "text", text)
+        init(self, "problem", problem)
+        init(self, "kind", kind)  # read kinds, plus "encoding", "binary", "empty"
 
     @property
     def ok(self) -> bool:
         return self.text is not None
 
 
-@dataclass(repr=False, eq=False)
 class JsonDoc(Record):
     """A file parsed as JSON: ``data`` or a ``problem``."""
 
-    data: Any = None
-    problem: str | None = None
-    kind: str = ""  # read/text kinds, plus "syntax", "depth"
-    line: int | None = None
-    col: int | None = None
-    nonstandard: bool = False  # NaN / Infinity tokens present
+    _fields = ("data", "problem", "kind", "line", "col", "nonstandard")
+
+    def __init__(self, data: Any = None, problem: str | None = None, kind: str = "",
+                 line: int | None = None, col: int | None = None,
+                 nonstandard: bool = False) -> None:
+        self.data = data
+        self.problem = problem
+        self.kind = kind  # read/text kinds, plus "syntax", "depth"
+        self.line = line
+        self.col = col
+        self.nonstandard = nonstandard  # NaN / Infinity tokens present
 
     @property
     def ok(self) -> bool:

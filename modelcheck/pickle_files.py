@@ -10,7 +10,6 @@ files are recognised and not scanned. All reads go through the package (containe
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from modelcheck.package import ModelPackage
 from modelcheck.pickles import PickleScan, scan_bytes
@@ -40,17 +39,20 @@ PICKLE_KEYS = {  # flavor -> keys whose file is a pickle
 LFS_HEAD = b"version https://git-lfs.github.com/spec/"
 
 
-@dataclass(repr=False, eq=False)
 class PickleFile(Record):
     """A file of the package taken for a pickle, and its scan."""
 
-    path: str
-    why: str  # how it was picked: "named by MLmodel /flavors/...", "extension", "content"
-    pointer: str = ""  # MLmodel pointer when MLmodel names the file
-    scan: PickleScan | None = None
-    problem: str | None = None  # could not be read (too large, outside, ...)
-    problem_kind: str = ""
-    lfs: bool = False
+    _fields = ("path", "why", "pointer", "scan", "problem", "problem_kind", "lfs")
+
+    def __init__(self, path: str, why: str, pointer: str = "", scan: PickleScan | None = None,
+                 problem: str | None = None, problem_kind: str = "", lfs: bool = False) -> None:
+        self.path = path
+        self.why = why  # how it was picked: "named by MLmodel /flavors/...", "extension", "content"
+        self.pointer = pointer  # MLmodel pointer when MLmodel names the file
+        self.scan = scan
+        self.problem = problem  # could not be read (too large, outside, ...)
+        self.problem_kind = problem_kind
+        self.lfs = lfs
 
 
 def head(pkg: ModelPackage, rel: str, n: int = 64) -> bytes:

@@ -10,7 +10,6 @@ to the ``os`` module through an attribute) or a full-width ``ｏｓ`` are caught
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
 
 from modelcheck.pickles import Call, GlobalRef, PickleScan
 from modelcheck.records import FrozenRecord
@@ -82,12 +81,15 @@ _FOLDED_ATTRS = {fold(a) for a in DANGEROUS_ATTRS}
 _BUILTINS = ("builtins", "__builtin__", "__builtins__")
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Verdict(FrozenRecord):
     """What importing a pickle global means for safety."""
 
-    kind: str  # "danger", "code", "import"
-    reason: str = ""
+    _fields = ("kind", "reason")
+
+    def __init__(self, kind: str, reason: str = "") -> None:
+        init = object.__setattr__
+        init(self, "kind", kind)  # "danger", "code", "import"
+        init(self, "reason", reason)
 
 
 def classify(ref: GlobalRef) -> Verdict:

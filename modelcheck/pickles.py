@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import io
 import time
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from modelcheck.records import FrozenRecord, Record
+from modelcheck.records import FACTORY, FrozenRecord, Record
 
 if TYPE_CHECKING:
     import zipfile
@@ -49,58 +48,69 @@ class Unknown:
 UNKNOWN = Unknown()
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class GlobalRef(FrozenRecord):
     """A global (``module.name``) a pickle imports."""
 
-    module: str
-    name: str
-    opcode: str
-    where: str = ""  # "" for the top-level pickle, else the nested location
+    _fields = ("module", "name", "opcode", "where")
+
+    def __init__(self, module: str, name: str, opcode: str, where: str = "") -> None:
+        init = object.__setattr__
+        init(self, "module", module)
+        init(self, "name", name)
+        init(self, "opcode", opcode)
+        init(self, "where", where)  # "" for the top-level pickle, else the nested location
 
     @property
     def qualname(self) -> str:
         return f"{self.module}.{self.name}"
 
 
-@dataclass(repr=False, eq=False)
 class Obj(Record):
     """Result of calling ``func`` (a GlobalRef or unknown) with ``args``."""
 
-    func: Any
-    args: Any = None
-    state: Any = None
+    _fields = ("func", "args", "state")
+
+    def __init__(self, func: Any, args: Any = None, state: Any = None) -> None:
+        self.func = func
+        self.args = args
+        self.state = state
 
 
-@dataclass(repr=False, eq=False)
 class Call(Record):
     """A call of a global with its (symbolic) arguments."""
 
-    ref: GlobalRef
-    args: tuple
+    _fields = ("ref", "args")
+
+    def __init__(self, ref: GlobalRef, args: tuple) -> None:
+        self.ref = ref
+        self.args = args
 
 
-@dataclass(repr=False, eq=False)
 class PickleScan(Record):
     """Everything a static scan found in a pickle (and its nested pickles)."""
 
-    globals: list[GlobalRef] = field(default_factory=list)
-    calls: list[Call] = field(default_factory=list)
-    qualnames: list[str] = field(default_factory=list)  # serialized functions/classes
-    dynamic: list[str] = field(default_factory=list)  # STACK_GLOBAL operands not constant
-    problems: list[str] = field(default_factory=list)  # corrupt / truncated
-    limits: list[str] = field(default_factory=list)  # not fully scanned (caps, time)
-    protocols: set[int] = field(default_factory=set)
-    pickles: int = 0
-    is_pickle: bool = False
+    _fields = ("globals", "calls", "qualnames", "dynamic", "problems", "limits", "protocols",
+               "pickles", "is_pickle")
+
+    def __init__(self, globals: list[GlobalRef] = FACTORY, calls: list[Call] = FACTORY,
+                 qualnames: list[str] = FACTORY, dynamic: list[str] = FACTORY,
+                 problems: list[str] = FACTORY, limits: list[str] = FACTORY,
+                 protocols: set[int] = FACTORY, pickles: int = 0, is_pickle: bool = False) -> None:
+        self.globals = [] if globals is FACTORY else globals
+        self.calls = [] if calls is FACTORY else calls
+        self.qualnames = [] if qualnames is FACTORY else qualnames  # serialized functions/classes
+        self.dynamic = [] if dynamic is FACTORY else dynamic  # STACK_GLOBAL operands not constant
+        self.problems = [] if problems is FACTORY else problems  # corrupt / truncated
+        self.limits = [] if limits is FACTORY else limits  # not fully scanned (caps, time)
+        self.protocols = set() if protocols is FACTORY else protocols
+        self.pickles = pickles
+        self.is_pickle = is_pickle
+        self._seen: set[GlobalRef] = set()  # not a field
 
     def add_global(self, ref: GlobalRef) -> None:
         if ref not in self._seen:
             self._seen.add(ref)
             self.globals.append(ref)
-
-    def __post_init__(self) -> None:
-        self._seen: set[GlobalRef] = set()
 
 
 class _Stop(Exception):

@@ -10,13 +10,12 @@ specifiers and markers are ``packaging`` objects.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from modelcheck.names import canonicalize_name
 from modelcheck.plain_specifiers import PlainSpecifierSet, specifier_set
-from modelcheck.records import Record
+from modelcheck.records import FACTORY, Record
 
 if TYPE_CHECKING:
     from packaging.markers import Marker
@@ -28,24 +27,32 @@ _VCS = ("git+", "hg+", "svn+", "bzr+")
 _EGG = re.compile(r"[#&]egg=([A-Za-z0-9_.\-]+)")
 
 
-@dataclass(repr=False, eq=False)
 class ReqLine(Record):
     """One logical line of a requirement file (continuations joined)."""
 
-    file: str
-    line: int  # 1-based line where the logical line starts
-    text: str
-    kind: str  # "requirement", "option", "invalid"
-    name: str | None = None  # PEP 503 canonical name
-    raw_name: str | None = None
-    extras: frozenset[str] = frozenset()
-    specifier: SpecifierSet | PlainSpecifierSet = field(default_factory=PlainSpecifierSet)
-    marker: Marker | None = None
-    url: str | None = None
-    editable: bool = False
-    hashes: tuple[str, ...] = ()
-    options: dict[str, Any] = field(default_factory=dict)
-    error: str | None = None
+    _fields = ("file", "line", "text", "kind", "name", "raw_name", "extras", "specifier", "marker",
+               "url", "editable", "hashes", "options", "error")
+
+    def __init__(self, file: str, line: int, text: str, kind: str, name: str | None = None,
+                 raw_name: str | None = None, extras: frozenset[str] = frozenset(),
+                 specifier: SpecifierSet | PlainSpecifierSet = FACTORY,
+                 marker: Marker | None = None, url: str | None = None, editable: bool = False,
+                 hashes: tuple[str, ...] = (), options: dict[str, Any] = FACTORY,
+                 error: str | None = None) -> None:
+        self.file = file
+        self.line = line  # 1-based line where the logical line starts
+        self.text = text
+        self.kind = kind  # "requirement", "option", "invalid"
+        self.name = name  # PEP 503 canonical name
+        self.raw_name = raw_name
+        self.extras = extras
+        self.specifier = PlainSpecifierSet() if specifier is FACTORY else specifier
+        self.marker = marker
+        self.url = url
+        self.editable = editable
+        self.hashes = hashes
+        self.options = {} if options is FACTORY else options
+        self.error = error
 
     @property
     def is_vcs(self) -> bool:
@@ -73,16 +80,20 @@ class ReqLine(Record):
         return got
 
 
-@dataclass(repr=False, eq=False)
 class ReqFile(Record):
     """A whole requirements/constraints file, line by line."""
 
-    file: str
-    lines: list[ReqLine] = field(default_factory=list)
-    comment_lines: list[int] = field(default_factory=list)
-    blank_lines: list[int] = field(default_factory=list)
-    trailing_newline: bool = False
-    line_count: int = 0
+    _fields = ("file", "lines", "comment_lines", "blank_lines", "trailing_newline", "line_count")
+
+    def __init__(self, file: str, lines: list[ReqLine] = FACTORY,
+                 comment_lines: list[int] = FACTORY, blank_lines: list[int] = FACTORY,
+                 trailing_newline: bool = False, line_count: int = 0) -> None:
+        self.file = file
+        self.lines = [] if lines is FACTORY else lines
+        self.comment_lines = [] if comment_lines is FACTORY else comment_lines
+        self.blank_lines = [] if blank_lines is FACTORY else blank_lines
+        self.trailing_newline = trailing_newline
+        self.line_count = line_count
 
     @property
     def requirements(self) -> list[ReqLine]:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
-from dataclasses import dataclass, field
 from typing import Any
 
 from modelcheck.model import Finding, Level
-from modelcheck.records import Record
+from modelcheck.records import FACTORY, Record
 
 CONFIG_FILES = ("modelcheck.toml", "pyproject.toml")
 
@@ -18,25 +17,36 @@ class ConfigError(Exception):
     pass
 
 
-@dataclass(repr=False, eq=False)
 class Settings(Record):
     """Effective configuration (config file and command line)."""
 
-    select: list[str] = field(default_factory=lambda: ["MC"])
-    ignore: list[str] = field(default_factory=list)
-    extend_select: list[str] = field(default_factory=list)
-    per_path_ignores: dict[str, list[str]] = field(default_factory=dict)
-    severity: dict[str, str] = field(default_factory=dict)
-    fail_on: Level = Level.ERROR
-    exclude: list[str] = field(default_factory=list)
-    baseline: str | None = None
-    jobs: int = 0
-    text_cap: int = 16 * 1024 * 1024
-    max_pickle_bytes: int = 512 * 1024 * 1024
-    package_timeout: float = 60.0  # seconds per package; 0 disables
-    package_read_bytes: int = 4 * 1024 * 1024 * 1024  # bytes read per package, at most
-    storage_options: dict[str, Any] = field(default_factory=dict)
-    config_path: str | None = None
+    _fields = ("select", "ignore", "extend_select", "per_path_ignores", "severity", "fail_on",
+               "exclude", "baseline", "jobs", "text_cap", "max_pickle_bytes", "package_timeout",
+               "package_read_bytes", "storage_options", "config_path")
+
+    def __init__(self, select: list[str] = FACTORY, ignore: list[str] = FACTORY,
+                 extend_select: list[str] = FACTORY,
+                 per_path_ignores: dict[str, list[str]] = FACTORY,
+                 severity: dict[str, str] = FACTORY, fail_on: Level = Level.ERROR,
+                 exclude: list[str] = FACTORY, baseline: str | None = None, jobs: int = 0,
+                 text_cap: int = 16 * 1024 * 1024, max_pickle_bytes: int = 512 * 1024 * 1024,
+                 package_timeout: float = 60.0, package_read_bytes: int = 4 * 1024 * 1024 * 1024,
+                 storage_options: dict[str, Any] = FACTORY, config_path: str | None = None) -> None:
+        self.select = ["MC"] if select is FACTORY else select
+        self.ignore = [] if ignore is FACTORY else ignore
+        self.extend_select = [] if extend_select is FACTORY else extend_select
+        self.per_path_ignores = {} if per_path_ignores is FACTORY else per_path_ignores
+        self.severity = {} if severity is FACTORY else severity
+        self.fail_on = fail_on
+        self.exclude = [] if exclude is FACTORY else exclude
+        self.baseline = baseline
+        self.jobs = jobs
+        self.text_cap = text_cap
+        self.max_pickle_bytes = max_pickle_bytes
+        self.package_timeout = package_timeout  # seconds per package; 0 disables
+        self.package_read_bytes = package_read_bytes  # bytes read per package, at most
+        self.storage_options = {} if storage_options is FACTORY else storage_options
+        self.config_path = config_path
 
     # -- selection -------------------------------------------------------------------------
     def enabled(self, code: str) -> bool:

@@ -11,10 +11,9 @@ The data model mirrors MLflow's (``mlflow.types.schema``) without importing it:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from modelcheck.records import Record
+from modelcheck.records import FACTORY, Record
 
 if TYPE_CHECKING:
     from modelcheck.package import ModelPackage
@@ -24,14 +23,17 @@ COMPOSITE_TYPES = ("array", "object", "map", "any", "sparkml_vector")
 PARAM_TYPES = ("boolean", "integer", "long", "float", "double", "string", "datetime", "object")
 
 
-@dataclass(repr=False, eq=False)
 class DataType(Record):
     """A column type. ``kind`` is a scalar name or one of COMPOSITE_TYPES."""
 
-    kind: str
-    items: DataType | None = None  # array
-    properties: dict[str, Property] = field(default_factory=dict)  # object
-    values: DataType | None = None  # map
+    _fields = ("kind", "items", "properties", "values")
+
+    def __init__(self, kind: str, items: DataType | None = None,
+                 properties: dict[str, Property] = FACTORY, values: DataType | None = None) -> None:
+        self.kind = kind
+        self.items = items  # array
+        self.properties = {} if properties is FACTORY else properties  # object
+        self.values = values  # map
 
     def __str__(self) -> str:
         if self.kind == "array":
@@ -44,25 +46,30 @@ class DataType(Record):
         return self.kind
 
 
-@dataclass(repr=False, eq=False)
 class Property(Record):
     """One property of an object column type."""
 
-    name: str
-    type: DataType
-    required: bool = True
+    _fields = ("name", "type", "required")
+
+    def __init__(self, name: str, type: DataType, required: bool = True) -> None:
+        self.name = name
+        self.type = type
+        self.required = required
 
 
-@dataclass(repr=False, eq=False)
 class ColSpec(Record):
     """One column of a column-based schema."""
 
-    type: DataType
-    name: str | int | None = None
-    # ``required`` as written: True/False, or None when the key is absent. What a missing key
-    # means depends on the reader's MLflow version: see :meth:`is_required`.
-    required: bool | None = None
-    legacy_optional: bool = False  # MLflow 2.4-2.9 ``"optional": true``
+    _fields = ("type", "name", "required", "legacy_optional")
+
+    def __init__(self, type: DataType, name: str | int | None = None, required: bool | None = None,
+                 legacy_optional: bool = False) -> None:
+        self.type = type
+        self.name = name
+        # ``required`` as written: True/False, or None when the key is absent. What a missing key
+        # means depends on the reader's MLflow version: see :meth:`is_required`.
+        self.required = required
+        self.legacy_optional = legacy_optional  # MLflow 2.4-2.9 ``"optional": true``
 
     def is_required(self, reader_major: int = 3) -> bool:
         if self.legacy_optional:
@@ -75,20 +82,24 @@ class ColSpec(Record):
         return reader_major < 3
 
 
-@dataclass(repr=False, eq=False)
 class TensorSpec(Record):
     """One tensor of a tensor-based schema."""
 
-    dtype: str  # numpy dtype name as written, e.g. "float32", "str", "object"
-    shape: tuple[int, ...]
-    name: str | None = None
+    _fields = ("dtype", "shape", "name")
+
+    def __init__(self, dtype: str, shape: tuple[int, ...], name: str | None = None) -> None:
+        self.dtype = dtype  # numpy dtype name as written, e.g. "float32", "str", "object"
+        self.shape = shape
+        self.name = name
 
 
-@dataclass(repr=False, eq=False)
 class Schema(Record):
     """A signature's inputs or outputs: column specs or tensor specs."""
 
-    specs: list[ColSpec | TensorSpec]
+    _fields = ("specs",)
+
+    def __init__(self, specs: list[ColSpec | TensorSpec]) -> None:
+        self.specs = specs
 
     @property
     def is_tensor(self) -> bool:
@@ -102,40 +113,51 @@ class Schema(Record):
         return [s.name for s in self.specs]
 
 
-@dataclass(repr=False, eq=False)
 class ParamSpec(Record):
     """One inference parameter of the signature's ``params``."""
 
-    name: str
-    type: DataType  # scalar kind, or "object" with properties
-    default: Any = None
-    shape: tuple[int, ...] | None = None
+    _fields = ("name", "type", "default", "shape")
+
+    def __init__(self, name: str, type: DataType, default: Any = None,
+                 shape: tuple[int, ...] | None = None) -> None:
+        self.name = name
+        self.type = type  # scalar kind, or "object" with properties
+        self.default = default
+        self.shape = shape
 
 
-@dataclass(repr=False, eq=False)
 class SigProblem(Record):
     """One signature defect. ``code`` is the MC3xx rule that reports it."""
 
-    code: str
-    message: str
-    section: str | None = None  # "inputs" / "outputs" / "params" / None for the container
-    pointer: str = "/signature"
-    level: str | None = None  # overrides the rule's default level ("error"/"warning"/"note")
-    fix: str | None = None
-    key: str | None = None
+    _fields = ("code", "message", "section", "pointer", "level", "fix", "key")
+
+    def __init__(self, code: str, message: str, section: str | None = None,
+                 pointer: str = "/signature", level: str | None = None, fix: str | None = None,
+                 key: str | None = None) -> None:
+        self.code = code
+        self.message = message
+        self.section = section  # "inputs" / "outputs" / "params" / None for the container
+        self.pointer = pointer
+        self.level = level  # overrides the rule's default level ("error"/"warning"/"note")
+        self.fix = fix
+        self.key = key
 
 
-@dataclass(repr=False, eq=False)
 class Signature(Record):
     """MLmodel's ``signature``, parsed, with the defects found."""
 
-    present: bool = False
-    inputs: Schema | None = None
-    outputs: Schema | None = None
-    params: list[ParamSpec] | None = None
-    problems: list[SigProblem] = field(default_factory=list)
-    # raw JSON text of each section as found (for positions and messages)
-    raw: dict[str, Any] = field(default_factory=dict)
+    _fields = ("present", "inputs", "outputs", "params", "problems", "raw")
+
+    def __init__(self, present: bool = False, inputs: Schema | None = None,
+                 outputs: Schema | None = None, params: list[ParamSpec] | None = None,
+                 problems: list[SigProblem] = FACTORY, raw: dict[str, Any] = FACTORY) -> None:
+        self.present = present
+        self.inputs = inputs
+        self.outputs = outputs
+        self.params = params
+        self.problems = [] if problems is FACTORY else problems
+        # raw JSON text of each section as found (for positions and messages)
+        self.raw = {} if raw is FACTORY else raw
 
 
 def signature_of(pkg: ModelPackage) -> Signature:

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass, field
 from typing import Any
 
-from modelcheck.records import Record
+from modelcheck.records import FACTORY, Record
 
 MAX_SCHEMA_BYTES = 64 * 1024 * 1024
 MAX_NODES = 2_000_000
@@ -21,13 +20,16 @@ DEFAULT_TRUSTED_TOPS = ("builtins", "numpy", "scipy", "sklearn")
 DEFAULT_TRUSTED_TYPES = frozenset({"collections.OrderedDict", "collections.defaultdict"})
 
 
-@dataclass(repr=False, eq=False)
 class SkopsScan(Record):
     """The types a ``.skops`` file's schema builds."""
 
-    types: list[str] = field(default_factory=list)  # "module.name", first-seen order
-    problem: str | None = None
-    protocol: Any = None
+    _fields = ("types", "problem", "protocol")
+
+    def __init__(self, types: list[str] = FACTORY, problem: str | None = None,
+                 protocol: Any = None) -> None:
+        self.types = [] if types is FACTORY else types  # "module.name", first-seen order
+        self.problem = problem
+        self.protocol = protocol
 
 
 def scan_skops(data: bytes) -> SkopsScan:

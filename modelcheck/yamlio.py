@@ -11,45 +11,54 @@ from __future__ import annotations
 import itertools
 import re
 import threading
-from dataclasses import dataclass, field
 from typing import Any
 
-from modelcheck.records import Record
+from modelcheck.records import FACTORY, Record
 
 MAX_ALIAS_EXPANSION = 100_000
 MAX_DEPTH = 64
 
 
-@dataclass(repr=False, eq=False)
 class YamlProblem(Record):
     """Why a YAML document could not be read."""
 
-    kind: str  # "syntax", "tag", "alias-bomb", "depth", "multi-doc"
-    message: str
-    line: int | None = None
-    col: int | None = None
+    _fields = ("kind", "message", "line", "col")
+
+    def __init__(self, kind: str, message: str, line: int | None = None,
+                 col: int | None = None) -> None:
+        self.kind = kind  # "syntax", "tag", "alias-bomb", "depth", "multi-doc"
+        self.message = message
+        self.line = line
+        self.col = col
 
 
-@dataclass(repr=False, eq=False)
 class Duplicate(Record):
     """A key given twice in one mapping (the later one wins)."""
 
-    pointer: str
-    key: str
-    line: int
-    first_line: int
+    _fields = ("pointer", "key", "line", "first_line")
+
+    def __init__(self, pointer: str, key: str, line: int, first_line: int) -> None:
+        self.pointer = pointer
+        self.key = key
+        self.line = line
+        self.first_line = first_line
 
 
-@dataclass(repr=False, eq=False)
 class YamlDoc(Record):
     """A loaded YAML document: data, node tree for positions, problems."""
 
-    data: Any = None
-    problem: YamlProblem | None = None
-    duplicates: list[Duplicate] = field(default_factory=list)
-    node: Any = None
-    _keys: dict[int, dict[str, tuple[Any, Any]]] = field(default_factory=dict, repr=False,
-                                                        compare=False)
+    _fields = ("data", "problem", "duplicates", "node", "_keys")
+    _compare = ("data", "problem", "duplicates", "node")
+    _shown = ("data", "problem", "duplicates", "node")
+
+    def __init__(self, data: Any = None, problem: YamlProblem | None = None,
+                 duplicates: list[Duplicate] = FACTORY, node: Any = None,
+                 _keys: dict[int, dict[str, tuple[Any, Any]]] = FACTORY) -> None:
+        self.data = data
+        self.problem = problem
+        self.duplicates = [] if duplicates is FACTORY else duplicates
+        self.node = node
+        self._keys = {} if _keys is FACTORY else _keys
 
     @property
     def ok(self) -> bool:

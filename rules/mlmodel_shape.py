@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 
 from modelcheck.model import Hit, Level, rule
 from modelcheck.records import FrozenRecord
@@ -20,13 +19,16 @@ _PY_LINE = (
     r"class [A-Za-z_]\w*\s*[(:]|if __name__ == )")
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Shape(FrozenRecord):
     """What a file named ``MLmodel`` is instead of an MLmodel."""
 
-    kind: str  # "lfs", "conflict", "json", "python", "html"
-    line: int
-    detail: str = ""
+    _fields = ("kind", "line", "detail")
+
+    def __init__(self, kind: str, line: int, detail: str = "") -> None:
+        init = object.__setattr__
+        init(self, "kind", kind)  # "lfs", "conflict", "json", "python", "html"
+        init(self, "line", line)
+        init(self, "detail", detail)
 
 
 def foreign_shape(pkg) -> Shape | None:

@@ -3,7 +3,6 @@ directly, and per-line caching) gives exactly what pip-requirements-parser's ful
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 
 import pip_requirements_parser as prp
@@ -11,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from modelcheck.records import as_dict
 from modelcheck.requirements import (
     _parse_cached,
     _parse_logical,
@@ -39,7 +39,7 @@ def test_fast_path_matches_full_parser(line: str) -> None:
     if fast is None:
         assert full.kind != "requirement"
     else:
-        assert asdict(fast) == asdict(full)
+        assert as_dict(fast) == as_dict(full)
 
 
 def test_every_committed_requirement_line_agrees() -> None:
@@ -51,7 +51,7 @@ def test_every_committed_requirement_line_agrees() -> None:
                 fast = _parse_cached(line)
                 if fast is not None:
                     seen += 1
-                    assert asdict(fast) == asdict(_full(line)), line
+                    assert as_dict(fast) == as_dict(_full(line)), line
     assert seen > 100
 
 
@@ -65,7 +65,7 @@ def test_include_fast_path_matches_full_parser(line: str) -> None:
 
     got = _parse_one(line, 3, "python_env.yaml")
     want = _parse_logical(prp, prp.get_line_parser(), line, 3, "python_env.yaml")
-    assert asdict(got) == asdict(want)
+    assert as_dict(got) == as_dict(want)
 
 
 def test_cached_lines_keep_their_own_place() -> None:
@@ -90,7 +90,7 @@ def test_generated_lines_agree(name: str, extras: str, spec: str) -> None:
     if fast is None:
         assert full.kind != "requirement"
     else:
-        assert asdict(fast) == asdict(full), line
+        assert as_dict(fast) == as_dict(full), line
 
 
 _ver = st.from_regex(r"[0-9]{1,3}(\.[0-9]{1,3}){0,3}", fullmatch=True)
@@ -104,4 +104,4 @@ def test_pinned_lines_agree(name: str, specs: list[tuple[str, str]]) -> None:
     fast = _parse_cached(line)
     full = _full(line)
     assert fast is not None and full.kind == "requirement", line
-    assert asdict(fast) == asdict(full), line
+    assert as_dict(fast) == as_dict(full), line

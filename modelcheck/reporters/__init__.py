@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 
 from modelcheck.engine import Report
 from modelcheck.records import Record
@@ -18,14 +17,17 @@ FORMATS = {
 }
 
 
-@dataclass(repr=False, eq=False)
 class Context(Record):
     """Output options shared by the reporters."""
 
-    color: bool = False
-    statistics: bool = False
-    quiet: bool = False
-    show_fixes: bool = True
+    _fields = ("color", "statistics", "quiet", "show_fixes")
+
+    def __init__(self, color: bool = False, statistics: bool = False, quiet: bool = False,
+                 show_fixes: bool = True) -> None:
+        self.color = color
+        self.statistics = statistics
+        self.quiet = quiet
+        self.show_fixes = show_fixes
 
 
 def render(fmt: str, report: Report, ctx: Context | None = None) -> str:

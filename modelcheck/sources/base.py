@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
 from typing import Literal
+
+from modelcheck.records import FrozenRecord
 
 Kind = Literal["file", "dir", "symlink", "special", "missing"]
 
@@ -13,13 +14,20 @@ class OutsidePackage(ValueError):
     """A path that would leave the package root (absolute, ``..``, drive letter, symlink)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    path: str  # package-relative, "/"-separated
-    kind: Kind
-    size: int = 0
-    target: str | None = None  # symlink target as written
-    escapes: bool = False  # symlink whose target leaves the package
+class Entry(FrozenRecord):
+    """One file, directory or link of a package, as its source lists it."""
+
+    __slots__ = ("path", "kind", "size", "target", "escapes")
+    _fields = __slots__
+
+    def __init__(self, path: str, kind: Kind, size: int = 0, target: str | None = None,
+                 escapes: bool = False) -> None:
+        init = object.__setattr__
+        init(self, "path", path)  # package-relative, "/"-separated
+        init(self, "kind", kind)
+        init(self, "size", size)
+        init(self, "target", target)  # symlink target as written
+        init(self, "escapes", escapes)  # symlink whose target leaves the package
 
 
 def normalize(rel: str) -> str:
