@@ -25,10 +25,10 @@ class RegistryError(Exception):
 def _rules_in_module(mod: ModuleType) -> list[Rule]:
     found = [v for v in vars(mod).values() if isinstance(v, Rule)]
     if hasattr(mod, "__path__"):
-        for info in sorted(pkgutil.iter_modules(mod.__path__), key=lambda i: i.name):
-            if info.name.startswith("_"):
+        for sub_name in sorted(_submodules(mod.__path__)):
+            if sub_name.startswith("_"):
                 continue
-            name = f"{mod.__name__}.{info.name}"
+            name = f"{mod.__name__}.{sub_name}"
             try:
                 sub = importlib.import_module(name)
             except Exception as exc:  # noqa: BLE001 - report which module is broken
@@ -36,6 +36,60 @@ def _rules_in_module(mod: ModuleType) -> list[Rule]:
                                     f"{type(exc).__name__}: {exc}") from exc
             found.extend(_rules_in_module(sub))
     return found
+
+
+def _submodules(paths: Iterable[str]) -> list[str]:
+    """Names of the modules and packages found on a package's ``__path__``, as
+    ``pkgutil.iter_modules`` gives them; its directory walker imports ``inspect`` (with ``ast``,
+    ``dis``, ``tokenize``: some 5 ms) just for ``getmodulename``, so directories are read
+    here."""
+    from importlib.machinery import FileFinder
+
+    names: dict[str, None] = {}
+    for entry in paths:
+        importer = pkgutil.get_importer(entry)
+        if isinstance(importer, FileFinder):
+            found = _dir_modules(importer.path)
+        else:  # zip archives and other importers: pkgutil's own listing
+            found = [info[0] for info in pkgutil.iter_importer_modules(importer)]
+        names.update(dict.fromkeys(found))
+    return list(names)
+
+
+def _module_name(filename: str) -> str | None:
+    """``inspect.getmodulename``: the file name without its module suffix, or None."""
+    from importlib.machinery import all_suffixes
+
+    for suffix in sorted(all_suffixes(), key=lambda s: (-len(s), s)):
+        if filename.endswith(suffix):
+            return filename[:-len(suffix)]
+    return None
+
+
+def _dir_modules(path: str) -> list[str]:
+    """``pkgutil``'s walk of one directory: modules, and subdirectories with an ``__init__``."""
+    if not os.path.isdir(path):
+        return []
+    try:
+        filenames = sorted(os.listdir(path))
+    except OSError:
+        return []
+    found: dict[str, None] = {}
+    for fn in filenames:
+        name = _module_name(fn)
+        if name == "__init__" or name in found:
+            continue
+        if not name and "." not in fn and os.path.isdir(sub := os.path.join(path, fn)):
+            try:
+                contents = os.listdir(sub)
+            except OSError:
+                contents = []
+            if not any(_module_name(c) == "__init__" for c in contents):
+                continue
+            name = fn
+        if name and "." not in name:
+            found[name] = None
+    return list(found)
 
 
 def _expand(obj: object, origin: str) -> list[Rule]:
