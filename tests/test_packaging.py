@@ -45,3 +45,29 @@ def test_check_imports_no_heavy_modules() -> None:
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     loaded = r.stdout.strip().splitlines()[-1]
     assert loaded == "[]", loaded
+
+
+# ``dataclasses`` imports ``inspect`` (with ``ast``, ``dis``, ``tokenize``: ~10 ms) and compiles
+# code for every class it makes; value types on the check path are plain classes
+# (modelcheck.records) so that a check never loads them.
+SLOW_AT_START = ("dataclasses", "inspect", "ast", "dis", "tokenize")
+TYPICAL = ("examples/iris-sklearn", "tests/fixtures/mlflow/3.18.0/sklearn_sig_example",
+           "tests/rules/MC101/pass/real-sklearn-2.5")
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+@pytest.mark.parametrize("packages", [[p] for p in TYPICAL] + [list(TYPICAL)],
+                         ids=[*TYPICAL, "several"])
+def test_check_does_not_import_dataclasses(packages: list[str], fmt: str) -> None:
+    paths = [str(REPO / p) for p in packages]
+    code = (
+        "import contextlib, io, sys; from modelcheck.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    rc = main(['check', '--format', {fmt!r}, *{paths!r}])\n"
+        f"print(rc, sorted(m for m in {SLOW_AT_START!r} if m in sys.modules))"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    rc, loaded = r.stdout.strip().splitlines()[-1].split(" ", 1)
+    assert rc in ("0", "1"), r.stdout  # 2 would be a tool failure
+    assert loaded == "[]", f"a check imported {loaded}"
