@@ -162,16 +162,16 @@ def _conda(pkg: ModelPackage, rel: str) -> CondaEnv:
     data = ce.data
     if not isinstance(data, dict) or not isinstance(data.get("dependencies"), list):
         return ce
-    for i, dep in enumerate(data["dependencies"]):
-        ptr = join_pointer("dependencies", i)
-        ce.deps.append(CondaDep(i, dep, doc.line(ptr), ptr))
+    dep_lines = doc.item_lines("/dependencies", len(data["dependencies"]))
+    for i, (dep, dep_line) in enumerate(zip(data["dependencies"], dep_lines, strict=True)):
+        ce.deps.append(CondaDep(i, dep, dep_line, join_pointer("dependencies", i)))
         if isinstance(dep, dict) and "pip" in dep and isinstance(dep["pip"], list):
             ce.pip = ce.pip or []
             ce.pip_pointer = join_pointer("dependencies", i, "pip")
             ce.pip_line = doc.line(ce.pip_pointer)
-            for j, item in enumerate(dep["pip"]):
-                ptr_j = join_pointer("dependencies", i, "pip", j)
-                line = doc.line(ptr_j) or 0
+            lines = doc.item_lines(ce.pip_pointer, len(dep["pip"]))
+            for item, line in zip(dep["pip"], lines, strict=True):
+                line = line or 0
                 ce.pip.append(parse_requirement_line(str(item), rel, line) if isinstance(
                     item, str) else ReqLine(rel, line, repr(item), "invalid",
                                             error=f"a {type(item).__name__}, not a string"))
@@ -187,8 +187,9 @@ def _python_env(pkg: ModelPackage, rel: str) -> PythonEnv:
         items = pe.data.get(key)
         if not isinstance(items, list):
             continue
-        for j, item in enumerate(items):
-            line = doc.line(join_pointer(key, j)) or 0
+        for item, line in zip(items, doc.item_lines(join_pointer(key), len(items)),
+                              strict=True):
+            line = line or 0
             target.append(parse_requirement_line(str(item), rel, line) if isinstance(item, str)
                           else ReqLine(rel, line, repr(item), "invalid",
                                        error=f"a {type(item).__name__}, not a string"))

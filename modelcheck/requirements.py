@@ -170,8 +170,11 @@ def parse_requirements_text(text: str, file: str) -> ReqFile:
 
 def parse_requirement_line(text: str, file: str, line: int) -> ReqLine:
     """Parse one requirement string (a conda ``pip:`` entry or a python_env dependency)."""
-    joined = " ".join(s.rstrip("\\").strip() for s in text.splitlines()) or text
-    stripped = re.sub(r"(^|\s)#.*$", "", joined).strip()
+    if text.isprintable() and "\\" not in text and "#" not in text:
+        stripped = text.strip()  # one line (no line breaks of any kind), nothing to remove
+    else:
+        joined = " ".join(s.rstrip("\\").strip() for s in text.splitlines()) or text
+        stripped = re.sub(r"(^|\s)#.*$", "", joined).strip()
     if not stripped:
         return ReqLine(file, line, text, "invalid", error="empty requirement")
     return _parse_one(stripped, line, file)
@@ -201,7 +204,8 @@ _SPEC_PART = re.compile(r"\s-|@|;|#")  # name and specifiers end before options/
 
 def _parse_one(line: str, number: int, file: str) -> ReqLine:
     """One logical line; results for a line text are cached (they do not depend on where)."""
-    if not line.startswith("-") and _HUGE_NUMBER.search(_SPEC_PART.split(line, 1)[0]):
+    if len(line) >= 64 and not line.startswith("-") and \
+            _HUGE_NUMBER.search(_SPEC_PART.split(line, 1)[0]):
         # packaging cannot compare versions with numbers past Python's int-string limit, and no
         # real release has a 64-digit part: unparsable, like pip would find it
         return ReqLine(file, number, line, "invalid",
