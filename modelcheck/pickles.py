@@ -285,32 +285,43 @@ class _Machine:
         table = _TABLE or _build_table()
         st = self.stack
         deadline = self.deadline
-        while True:
-            c = read(1)
-            if not c:
-                raise EOFError("truncated: no STOP opcode")
-            entry = table[c[0]]
-            if entry is None:
-                raise ValueError(f"unknown opcode {c!r}")
-            self.count += 1
-            if self.count > MAX_OPCODES:
-                raise _Limit(f"more than {MAX_OPCODES} opcodes: rest not scanned")
-            if deadline is not None and self.count % 4096 == 0 \
-                    and time.monotonic() > deadline:
-                raise _Limit("time budget exhausted: rest not scanned")
-            kind, reader, handler = entry
-            if kind == _PUSH:
-                st.append(reader(f))
-            elif kind == _CALL:
-                handler(self, reader(f) if reader is not None else None)
-            elif kind == _PUSH_BYTES:
-                arg = reader(f)
-                st.append(arg)
-                self._bytes(arg)
-            else:  # GLOBAL, INST: two text lines
-                handler(self, (self._line(), self._line()))
-            if len(st) > MAX_STACK:
-                raise _Limit("stack grows past the cap: rest not scanned")
+        # the opcode count lives in a local (written back on the way out, _Stop included):
+        # an attribute update per opcode was a tenth of the loop
+        count, limit = self.count, MAX_OPCODES
+        try:
+            while True:
+                c = read(1)
+                if not c:
+                    raise EOFError("truncated: no STOP opcode")
+                entry = table[c[0]]
+                if entry is None:
+                    raise ValueError(f"unknown opcode {c!r}")
+                count += 1
+                if count > limit:
+                    raise _Limit(f"more than {limit} opcodes: rest not scanned")
+                if count & 4095 == 0 and deadline is not None and time.monotonic() > deadline:
+                    raise _Limit("time budget exhausted: rest not scanned")
+                kind, reader, handler = entry
+                if kind == _PUSH:
+                    st.append(reader(f))
+                    if len(st) > MAX_STACK:
+                        raise _Limit("stack grows past the cap: rest not scanned")
+                elif kind == _CALL:
+                    self.count = count
+                    handler(self, reader(f) if reader is not None else None)
+                    if len(st) > MAX_STACK:
+                        raise _Limit("stack grows past the cap: rest not scanned")
+                elif kind == _PUSH_BYTES:
+                    arg = reader(f)
+                    st.append(arg)
+                    self._bytes(arg)
+                    if len(st) > MAX_STACK:
+                        raise _Limit("stack grows past the cap: rest not scanned")
+                else:  # GLOBAL, INST: two text lines
+                    self.count = count
+                    handler(self, (self._line(), self._line()))
+        finally:
+            self.count = count
 
     def _line(self) -> str:
         raw = self.f.readline()

@@ -84,7 +84,8 @@ def pip_list_mismatch(pkg):
                           pointer=f"/line/{r.line}", key="missing-in-conda:" + norm(r),
                           fix=f"add it to the pip list of {cf}, or remove it from {rf}")
             continue
-        if Counter(map(norm, rs)) == Counter(map(norm, cs)):
+        if (norm(rs[0]) == norm(cs[0]) if len(rs) == len(cs) == 1
+                else Counter(map(norm, rs)) == Counter(map(norm, cs))):
             continue
         cnorms = {norm(c) for c in cs}
         r = next((x for x in rs if norm(x) not in cnorms), rs[0])
