@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
+from typing import TYPE_CHECKING
 
 from modelcheck.engine import PackageResult, Report, check_package_obj, select_rules, target_error
 from modelcheck.package import ModelPackage
 from modelcheck.registry import all_rules
 from modelcheck.settings import Settings
+
+if TYPE_CHECKING:
+    from modelcheck.discovery import Target
 
 
 def is_remote(target: str) -> bool:
@@ -39,7 +44,7 @@ def check(
     progress: Callable[[int, int], None] | None = None,
 ) -> Report:
     """Discover packages under ``targets`` and check each; returns a :class:`Report`."""
-    from modelcheck.discovery import discover
+    from modelcheck.discovery import discover, iter_discover
 
     settings = settings or Settings()
     targets = list(targets)
@@ -47,13 +52,19 @@ def check(
     report = Report(rules=rules)
     local = [t for t in targets if not is_remote(t)]
     remote = [t for t in targets if is_remote(t)]
-    found, errors = discover(local)
+    errors: list[str] = []
+    if progress is None and _jobs(settings) > 1:
+        # no progress bar to size: check packages while the tree is still being walked
+        stream = (t for t in iter_discover(local, errors) if not settings.excluded(t.display))
+        results = _run_stream(stream, rules, settings)
+    else:
+        found, errors = discover(local)
+        work = [t for t in found if not settings.excluded(t.display)]
+        results = _run_local(work, rules, settings, progress)
     for msg in errors:
         name = msg.split(":", 1)[0]
         report.packages.append(target_error(name, msg))
         report.notifications.append(msg)
-    work = [t for t in found if not settings.excluded(t.display)]
-    results = _run_local(work, rules, settings, progress)
     report.packages.extend(results)
     if remote:
         from modelcheck.sources.remote import check_remote  # optional backends
@@ -89,36 +100,20 @@ def _check_target(args: tuple[str, str]) -> PackageResult:
     return check_package_obj(_local_package(path, display, settings), rules, settings)
 
 
+def _jobs(settings: Settings) -> int:
+    return settings.jobs or (os.cpu_count() or 1)
+
+
 def _run_local(work, rules, settings, progress) -> list[PackageResult]:
-    jobs = settings.jobs or (os.cpu_count() or 1)
+    jobs = _jobs(settings)
     out: list[PackageResult] = []
     if jobs > 1 and len(work) >= PARALLEL_MIN_PACKAGES:
-        import gc
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        # The first package is checked here, before the workers fork: what its rules load on
-        # first use (modules, caches) is then loaded once for all of them. Freezing the heap
-        # keeps the workers' garbage collector off the pages they share with this process.
-        first = work[0]
-        out.append(check_package_obj(_local_package(first.path, first.display, settings),
-                                     rules, settings))
-        if progress:
-            progress(1, len(work))
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        args = [(t.path, t.display) for t in work[1:]]
+        args = [(t.path, t.display) for t in work]
         chunk = max(1, min(64, len(args) // (jobs * 8)))
-        gc.freeze()
-        try:
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                                     initargs=(settings,)) as pool:
-                for i, res in enumerate(pool.map(_check_target, args, chunksize=chunk), 2):
-                    out.append(res)
-                    if progress:
-                        progress(i, len(work))
-        finally:
-            gc.unfreeze()
+        for i, res in enumerate(_pool_map(args, rules, settings, jobs, chunk), 1):
+            out.append(res)
+            if progress:
+                progress(i, len(work))
         return out
     for i, t in enumerate(work, 1):
         out.append(check_package_obj(_local_package(t.path, t.display, settings), rules,
@@ -126,3 +121,52 @@ def _run_local(work, rules, settings, progress) -> list[PackageResult]:
         if progress:
             progress(i, len(work))
     return out
+
+
+def _run_stream(stream: Iterator[Target], rules, settings) -> list[PackageResult]:
+    """:func:`_run_local` over targets still being discovered (their walk overlaps the
+    checks); results come back in the sorted order :func:`discover` gives."""
+    from itertools import islice
+
+    head = list(islice(stream, PARALLEL_MIN_PACKAGES))
+    if len(head) < PARALLEL_MIN_PACKAGES:
+        return _run_local(sorted(head), rules, settings, None)
+    submitted: list[Target] = []
+
+    def args() -> Iterator[tuple[str, str]]:
+        for t in chain(head, stream):
+            submitted.append(t)
+            yield t.path, t.display
+
+    results = list(_pool_map(args(), rules, settings, _jobs(settings), STREAM_CHUNK))
+    order = sorted(range(len(submitted)), key=submitted.__getitem__)
+    return [results[i] for i in order]
+
+
+STREAM_CHUNK = 32  # packages per task when the total is not known yet
+
+
+def _pool_map(args: Iterable[tuple[str, str]], rules, settings, jobs: int, chunk: int
+              ) -> Iterator[PackageResult]:
+    """Check ``(path, display)`` packages on ``jobs`` worker processes, in order."""
+    import gc
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    it = iter(args)
+    first = next(it, None)
+    if first is None:
+        return
+    # The first package is checked here, before the workers fork: what its rules load on
+    # first use (modules, caches) is then loaded once for all of them. Freezing the heap
+    # keeps the workers' garbage collector off the pages they share with this process.
+    yield check_package_obj(_local_package(first[0], first[1], settings), rules, settings)
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+                                 initargs=(settings,)) as pool:
+            yield from pool.map(_check_target, it, chunksize=chunk)
+    finally:
+        gc.unfreeze()

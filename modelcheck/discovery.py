@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 
 from modelcheck.records import FrozenRecord
 
@@ -84,37 +85,45 @@ def _is_venv(path: str, names: list[str]) -> bool:
 
 
 def search_tree(root: str) -> list[str]:
-    found: list[str] = []
+    return list(iter_tree(root))
+
+
+def iter_tree(root: str) -> Iterator[str]:
+    """Package directories under ``root``, as the walk finds them (top-down, names sorted)."""
     for dirpath, dirnames, filenames in os.walk(root):
         names = set(filenames)
         if _is_venv(dirpath, filenames + dirnames):
             dirnames[:] = []
             continue
         if "MLmodel" in names or looks_like_orphan(names | set(dirnames)):
-            found.append(dirpath)
+            yield dirpath
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
-    return found
 
 
 def discover(targets: list[str]) -> tuple[list[Target], list[str]]:
     """Packages for ``targets`` (deduplicated, sorted) and messages for targets that fail."""
-    roots: dict[str, Target] = {}
     errors: list[str] = []
+    return sorted(iter_discover(targets, errors)), errors
+
+
+def iter_discover(targets: list[str], errors: list[str]) -> Iterator[Target]:
+    """:func:`discover` as a stream: each package once, as soon as it is found (walk order,
+    not sorted); messages for targets that fail are appended to ``errors``."""
+    seen: set[str] = set()
     for t in targets:
         if not os.path.exists(t) and not os.path.islink(t):
             errors.append(f"{t}: no such file or directory")
             continue
         path = os.path.abspath(t)
         real_base: str | None = None
+        found: Iterable[str]
         if os.path.isdir(path):
             if os.path.isfile(os.path.join(path, "MLmodel")):
                 found = [path]
             else:
-                found = search_tree(path)
+                found = iter_tree(path)
                 # os.walk does not enter symlinked dirs: below ``path`` every dir is real
                 real_base = os.path.realpath(path)
-                if not found:
-                    errors.append(f"{t}: no MLflow model package (no MLmodel file) found here")
         else:
             pkg = package_of(path)
             if pkg is None:
@@ -129,10 +138,15 @@ def discover(targets: list[str]) -> tuple[list[Target], list[str]]:
                     errors.append(f"{t}: not inside an MLflow model package (no MLmodel above)")
                     continue
             found = [pkg]
+        any_found = False
         for p in found:
+            any_found = True
             if real_base is not None and p.startswith(path):
                 real = real_base + p[len(path):]
             else:
                 real = os.path.realpath(p)
-            roots.setdefault(real, Target(_display(p), p))
-    return sorted(roots.values()), errors
+            if real not in seen:
+                seen.add(real)
+                yield Target(_display(p), p)
+        if not any_found:
+            errors.append(f"{t}: no MLflow model package (no MLmodel file) found here")
