@@ -77,18 +77,24 @@ class LocalSource(Source):
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
         fd = os.open(real, flags)
         try:
-            with os.fdopen(fd, "rb") as fh:
-                fd = -1
-                # read(limit + 1) at once allocates the whole cap (16 MiB and more) for every
-                # small file: ask for the size fstat tells, then for the rest if it grew
-                want = min(limit + 1, os.fstat(fh.fileno()).st_size + 1)
-                data = fh.read(want)
-                if len(data) == want and want < limit + 1:
-                    data += fh.read(limit + 1 - want)
-                return data
+            # plain os.read on the descriptor: a file object would add an isatty ioctl, a seek
+            # and a buffer per file. Reading limit + 1 at once would allocate the whole cap
+            # (16 MiB and more) for every small file: ask for what fstat tells, then the rest.
+            cap = limit + 1
+            want = min(cap, os.fstat(fd).st_size + 1)
+            data = os.read(fd, want)
+            if len(data) < want or want == cap:
+                return data  # a short read of a regular file is its end
+            parts, got = [data], len(data)  # it grew since fstat: read on, up to the cap
+            while got < cap:
+                chunk = os.read(fd, min(1 << 16, cap - got))
+                if not chunk:
+                    break
+                parts.append(chunk)
+                got += len(chunk)
+            return b"".join(parts)
         finally:
-            if fd != -1:
-                os.close(fd)
+            os.close(fd)
 
     def walk(self, max_entries: int) -> tuple[list[Entry], bool]:
         out: list[Entry] = []
