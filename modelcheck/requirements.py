@@ -237,7 +237,15 @@ _PINNED = re.compile(r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)"
 @lru_cache(maxsize=8192)
 def _parse_cached(line: str) -> ReqLine | None:
     """The position-free ReqLine of a requirement line, or None when it must go to pip's
-    parser each time (options, and anything invalid: those messages can name the place)."""
+    parser each time (options, and anything invalid: those messages can name the place).
+    Its canonical form is computed here once: the copies made per place inherit it."""
+    tpl = _parse_template(line)
+    if tpl is not None:
+        tpl.canonical()
+    return tpl
+
+
+def _parse_template(line: str) -> ReqLine | None:
     m = _PINNED.fullmatch(line)
     if m and not line.lower().endswith(_ARCHIVE):
         name, spec = m.group(1), m.group(2) or ""
