@@ -84,11 +84,12 @@ def _finding(rule: Rule, hit, display: str, settings: Settings) -> Finding:
 def run_rules(pkg: ModelPackage, rules: Iterable[Rule], settings: Settings) -> Iterator[Finding]:
     import time
 
-    rules = [r for r in rules if r.code not in ENGINE_CODES]  # those are emitted, not run
-    start = time.monotonic()
+    rules = [r for r in rules if r.meta.code not in ENGINE_CODES]  # emitted, not run
+    monotonic = time.monotonic
+    start = monotonic()
     budget = settings.package_timeout
     for i, r in enumerate(rules):
-        if budget and time.monotonic() - start > budget:
+        if budget and monotonic() - start > budget:
             skipped = [x.code for x in rules[i:]]
             yield Finding(
                 code=TIME_BUDGET.code, name=TIME_BUDGET.meta.name, level=Level.ERROR,
@@ -100,7 +101,8 @@ def run_rules(pkg: ModelPackage, rules: Iterable[Rule], settings: Settings) -> I
                     "why this package is so slow to read")
             return
         try:
-            hits = list(r.check(pkg))
+            found = r.func(pkg)  # what Rule.check yields, without its generator
+            hits = list(found) if found is not None else ()
         except Exception as exc:  # noqa: BLE001 - any rule failure becomes a finding
             import traceback
 
