@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from modelcheck.records import FrozenRecord, Record
 from modelcheck.sources.base import Entry, OutsidePackage, Source
-from modelcheck.yamlio import YamlDoc, YamlProblem, load_yaml
+from modelcheck.yamlio import YamlDoc, YamlProblem, load_yaml, load_yaml_shared
 
 TEXT_CAP = 16 * 1024 * 1024
 PICKLE_CAP = 512 * 1024 * 1024
@@ -216,7 +216,9 @@ class ModelPackage:
             doc = YamlDoc(problem=YamlProblem(t.kind or "read", t.problem or "unreadable"))
         else:
             assert t.text is not None
-            doc = load_yaml(t.text)
+            # *.yaml (environment files) may be shared with other packages; MLmodel, which
+            # names its own run and model, is parsed for this package alone
+            doc = (load_yaml_shared if rel.endswith((".yaml", ".yml")) else load_yaml)(t.text)
         self._cache[key] = doc
         return doc
 

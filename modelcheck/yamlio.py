@@ -8,6 +8,7 @@ alias bombs and deep nesting before constructing any Python objects.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import threading
@@ -215,12 +216,24 @@ _PYYAML_FLOAT = (r"""[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
     |\.(?:nan|NaN|NAN)""")
 
 
+_INT_TAG = "tag:yaml.org,2002:int"
+# PyYAML's YAML 1.1 implicit ints: ruamel's also take "-_" or "+__" (and then fail to build
+# them), which PyYAML reads as strings
+_PYYAML_INT = (r"""[-+]?0b[0-1_]+
+    |[-+]?0[0-7_]+
+    |[-+]?(?:0|[1-9][0-9_]*)
+    |[-+]?0x[0-9a-fA-F_]+
+    |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+""")
+
+
 def _as_pyyaml(tag: str, value: Any, implicit: Any) -> str:
     if not (implicit and implicit[0]) or not isinstance(value, str):
         return tag
     if tag == _BOOL_TAG and value not in _PYYAML_BOOLS:
         return _STR_TAG
     if tag == _FLOAT_TAG and not re.fullmatch(_PYYAML_FLOAT, value, re.X):
+        return _STR_TAG
+    if tag == _INT_TAG and not re.fullmatch(_PYYAML_INT, value, re.X):
         return _STR_TAG
     return tag
 
@@ -339,6 +352,22 @@ class _Abort(Exception):
         self.problem = problem
 
 
+SHARED_MAX = 16 * 1024
+
+
+def load_yaml_shared(text: str) -> YamlDoc:
+    """:func:`load_yaml`, parsed once per process for each distinct text up to SHARED_MAX
+    characters: environment files repeat across the packages of a fleet (one
+    ``python_env.yaml`` for every model trained on the same Python). The document is shared,
+    so it is read-only, as every parsed document given to rules already is."""
+    return _load_shared(text) if len(text) <= SHARED_MAX else load_yaml(text)
+
+
+@functools.lru_cache(maxsize=256)
+def _load_shared(text: str) -> YamlDoc:
+    return load_yaml(text)
+
+
 def load_yaml(text: str) -> YamlDoc:
     """Parse one YAML document safely; never raises for bad input.
 
@@ -414,7 +443,8 @@ def _load(y: Any, text: str) -> YamlDoc:
         line, col = _mark(exc)
         msg = " ".join(str(p) for p in (exc.context, exc.problem) if p) or str(exc)
         doc.problem = YamlProblem("tag" if "tag" in msg else "syntax", msg, line, col)
-    except (YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
+    except (YAMLError, ValueError, TypeError, OverflowError, RecursionError,
+            IndexError) as exc:
         doc.problem = YamlProblem("syntax", f"cannot construct value: {exc}")
     return doc
 

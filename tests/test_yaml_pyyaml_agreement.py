@@ -19,6 +19,7 @@ yaml = pytest.importorskip("yaml")
 
 TRICKY = [
     "y", "Y", "n", "N", "yes", "No", "on", "OFF", "true", "False", "~", "null", "Null", "",
+    "0x_", "0b_", "0x", "0x1_", "-_", "+_", "+__", "-0_", "0_", "_1", "1_",
     "1e5", "1.0e5", "1.5e+5", "1.5E-3", "-1e999", ".5", "5.", "1_000", "1_000.5", "0x1F",
     "0o17", "017", "0b101", "3.10", "3.1", "190:20:30", "190:20:30.15", "-0", "+12", ".inf",
     "-.Inf", ".NaN", "nan", "2024-01-01", "2024-01-01 10:00:00", "2.17.2", "1.2.3a1", "0.0",
@@ -43,8 +44,8 @@ def _check(scalar: str) -> None:
 def _check_text(text: str, scalar: str) -> None:
     try:
         want = yaml.safe_load(text)
-    except yaml.YAMLError:
-        assert not load_yaml(text).ok, scalar
+    except (yaml.YAMLError, ValueError, IndexError):  # PyYAML crashes on "0x_" (int("", 16))
+        assert not load_yaml(text).ok, scalar  # MLflow cannot read the file: neither do we
         return
     doc = load_yaml(text)
     assert doc.ok, (scalar, doc.problem)
