@@ -19,7 +19,40 @@ from typing import Any
 _COMPARE = {"==": operator.eq, "!=": operator.ne, ">=": operator.ge, "<=": operator.le}
 
 
-class PlainSpecifier:
+class _Standin:
+    """Answers as the packaging object it stands for (built from its text on first need):
+    equality, hash, and any attribute not answered here."""
+
+    __slots__ = ()
+    _real: Any
+
+    def _build(self) -> Any:
+        raise NotImplementedError
+
+    def real(self) -> Any:
+        if self._real is None:
+            self._real = self._build()
+        return self._real
+
+    def __eq__(self, other: object) -> bool:
+        return self.real() == (other.real() if isinstance(other, _Standin) else other)
+
+    def __hash__(self) -> int:
+        return hash(self.real())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), self._args()
+
+    def _args(self) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # copy/pickle probe objects made without __init__
+            raise AttributeError(name)
+        return getattr(self.real(), name)
+
+
+class PlainSpecifier(_Standin):
     """One ``<op><numeric release>`` clause; ``operator``/``version`` as packaging's."""
 
     __slots__ = ("operator", "version", "_real")
@@ -35,26 +68,13 @@ class PlainSpecifier:
     def __repr__(self) -> str:
         return f"<Specifier({str(self)!r})>"
 
-    def real(self) -> Any:
-        if self._real is None:
-            from packaging.specifiers import Specifier
+    def _build(self) -> Any:
+        from packaging.specifiers import Specifier
 
-            self._real = Specifier(str(self))
-        return self._real
+        return Specifier(str(self))
 
-    def __eq__(self, other: object) -> bool:
-        return self.real() == (other.real() if isinstance(other, PlainSpecifier) else other)
-
-    def __hash__(self) -> int:
-        return hash(self.real())
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return PlainSpecifier, (self.operator, self.version)
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):  # copy/pickle probe objects made without __init__
-            raise AttributeError(name)
-        return getattr(self.real(), name)
+    def _args(self) -> tuple[Any, ...]:
+        return (self.operator, self.version)
 
 
 def specifier_set(text: str = "") -> Any:
@@ -69,7 +89,7 @@ def specifier_set(text: str = "") -> Any:
     return PlainSpecifierSet(text)
 
 
-class PlainSpecifierSet:
+class PlainSpecifierSet(_Standin):
     """A comma-separated set of plain clauses with distinct operators (may be empty), as
     ``SpecifierSet(text)``; build it with :func:`specifier_set`."""
 
@@ -99,26 +119,13 @@ class PlainSpecifierSet:
     def __repr__(self) -> str:
         return f"<SpecifierSet({str(self)!r})>"
 
-    def real(self) -> Any:
-        if self._real is None:
-            from packaging.specifiers import SpecifierSet
+    def _build(self) -> Any:
+        from packaging.specifiers import SpecifierSet
 
-            self._real = SpecifierSet(str(self))
-        return self._real
+        return SpecifierSet(str(self))
 
-    def __eq__(self, other: object) -> bool:
-        return self.real() == (other.real() if isinstance(other, PlainSpecifierSet) else other)
-
-    def __hash__(self) -> int:
-        return hash(self.real())
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return PlainSpecifierSet, (",".join(str(s) for s in self._specs),)
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):  # copy/pickle probe objects made without __init__
-            raise AttributeError(name)
-        return getattr(self.real(), name)
+    def _args(self) -> tuple[Any, ...]:
+        return (",".join(str(s) for s in self._specs),)
 
     def contains(self, item: Any, prereleases: bool | None = None,
                  installed: bool | None = None) -> bool:
