@@ -166,8 +166,37 @@ def signature_of(pkg: ModelPackage) -> Signature:
                                                          pkg.mlflow_version))
 
 
+_PARSED: dict[tuple, Signature] = {}
+_SHARE_MAX = 64 * 1024  # characters of signature text worth remembering
+
+
 def parse_signature(value: Any, mlflow_version: Any = None) -> Signature:
-    """Parse MLmodel's ``signature`` value; never raises for bad input."""
+    """Parse MLmodel's ``signature`` value; never raises for bad input.
+
+    The models of a fleet often share a signature (each retrain of one model): a signature
+    of plain JSON strings is parsed once per process and MLflow version, and the parsed
+    :class:`Signature` is shared, read-only like every parsed document given to rules."""
     from modelcheck.signature_parse import parse
 
-    return parse(value, mlflow_version)
+    key = _share_key(value, mlflow_version)
+    if key is None:
+        return parse(value, mlflow_version)
+    got = _PARSED.get(key)
+    if got is None:
+        if len(_PARSED) >= 256:
+            _PARSED.clear()
+        got = _PARSED[key] = parse(value, mlflow_version)
+    return got
+
+
+def _share_key(value: Any, mlflow_version: Any) -> tuple | None:
+    if not isinstance(value, dict):
+        return None
+    size = 0
+    for k, v in value.items():
+        if not isinstance(k, str) or not (v is None or isinstance(v, str)):
+            return None
+        size += len(v or "")
+    if size > _SHARE_MAX:
+        return None
+    return tuple(value.items()), str(mlflow_version)
