@@ -83,6 +83,8 @@ class _Bucket:
 
 
 class DirectS3:
+    """The direct reader of one s3fs filesystem: per-bucket setup, then signed GETs."""
+
     def __init__(self, fs: Any) -> None:
         self.fs = fs
         self._buckets: dict[str, _Bucket | None] = {}
@@ -93,7 +95,8 @@ class DirectS3:
     async def get(self, path: str, size: int) -> bytes | BaseException | None:
         """The whole object at ``path`` ("bucket/key") of ``size`` bytes (from the listing);
         PermissionError or FileNotFoundError when S3 says AccessDenied or NoSuchKey for it
-        once this bucket has answered a GET; or None: read it through s3fs instead."""
+        once S3 has accepted this bucket's signature (its probe, or a GET); or None: read it
+        through s3fs instead."""
         bucket, _, key = path.partition("/")
         if not key:
             return None
