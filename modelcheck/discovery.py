@@ -84,10 +84,6 @@ def _is_venv(path: str, names: list[str]) -> bool:
     return "pyvenv.cfg" in names or "conda-meta" in names
 
 
-def search_tree(root: str) -> list[str]:
-    return list(iter_tree(root))
-
-
 def iter_tree(root: str) -> Iterator[str]:
     """Package directories under ``root``, as the walk finds them (top-down, names sorted)."""
     for dirpath, dirnames, filenames in os.walk(root):

@@ -77,6 +77,17 @@ class YamlDoc(Record):
             self._keys[id(node)] = index
         return index
 
+    def _step(self, node: Any, part: str) -> tuple[Any, Any]:
+        """(key node, value node) of ``part`` under ``node``: for a sequence item both are
+        the item; (None, None) when there is no such child."""
+        if type(node).__name__ == "MappingNode":
+            return self._children(node).get(part, (None, None))
+        if type(node).__name__ == "SequenceNode" and part.isdigit() \
+                and int(part) < len(node.value):
+            item = node.value[int(part)]
+            return item, item
+        return None, None
+
     def pos(self, pointer: str, *, value: bool = False) -> tuple[int | None, int | None]:
         """1-based (line, col) of the key at ``pointer`` (or of its value with ``value=True``).
 
@@ -87,13 +98,7 @@ class YamlDoc(Record):
             return None, None
         best: tuple[int, int] = (node.start_mark.line + 1, node.start_mark.column + 1)
         for part in split_pointer(pointer):
-            child_key = child_val = None
-            if type(node).__name__ == "MappingNode":
-                child_key, child_val = self._children(node).get(part, (None, None))
-            elif type(node).__name__ == "SequenceNode" and part.isdigit():
-                idx = int(part)
-                if idx < len(node.value):
-                    child_key = child_val = node.value[idx]
+            child_key, child_val = self._step(node, part)
             if child_val is None:
                 return best
             best = (child_key.start_mark.line + 1, child_key.start_mark.column + 1)
@@ -110,30 +115,18 @@ class YamlDoc(Record):
         to the sequence once instead of once per item."""
         node = self.node
         for part in split_pointer(pointer):
-            if type(node).__name__ == "MappingNode":
-                node = self._children(node).get(part, (None, None))[1]
-            elif type(node).__name__ == "SequenceNode" and part.isdigit() \
-                    and int(part) < len(node.value):
-                node = node.value[int(part)]
-            else:
-                node = None
             if node is None:
                 break
-        if type(node).__name__ != "SequenceNode":
-            return [self.line(join_pointer_under(pointer, j)) for j in range(count)]
-        items = node.value
+            node = self._step(node, part)[1]
+        items = node.value if type(node).__name__ == "SequenceNode" else ()
         return [items[j].start_mark.line + 1 if j < len(items)
-                else self.line(join_pointer_under(pointer, j)) for j in range(count)]
+                else self.line(pointer + join_pointer(j)) for j in range(count)]
 
 
 def split_pointer(pointer: str) -> list[str]:
     if not pointer or pointer == "/":
         return []
     return [p.replace("~1", "/").replace("~0", "~") for p in pointer.lstrip("/").split("/")]
-
-
-def join_pointer_under(pointer: str, *parts: object) -> str:
-    return pointer + join_pointer(*parts)
 
 
 def join_pointer(*parts: object) -> str:
