@@ -11,6 +11,7 @@ The data model mirrors MLflow's (``mlflow.types.schema``) without importing it:
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from modelcheck.records import FACTORY, Record
@@ -166,7 +167,6 @@ def signature_of(pkg: ModelPackage) -> Signature:
                                                          pkg.mlflow_version))
 
 
-_PARSED: dict[tuple, Signature] = {}
 _SHARE_MAX = 64 * 1024  # characters of signature text worth remembering
 
 
@@ -176,27 +176,26 @@ def parse_signature(value: Any, mlflow_version: Any = None) -> Signature:
     The models of a fleet often share a signature (each retrain of one model): a signature
     of plain JSON strings is parsed once per process and MLflow version, and the parsed
     :class:`Signature` is shared, read-only like every parsed document given to rules."""
+    if _shareable(value):
+        return _parse_shared(tuple(value.items()), mlflow_version)
     from modelcheck.signature_parse import parse
 
-    key = _share_key(value, mlflow_version)
-    if key is None:
-        return parse(value, mlflow_version)
-    got = _PARSED.get(key)
-    if got is None:
-        if len(_PARSED) >= 256:
-            _PARSED.clear()
-        got = _PARSED[key] = parse(value, mlflow_version)
-    return got
+    return parse(value, mlflow_version)
 
 
-def _share_key(value: Any, mlflow_version: Any) -> tuple | None:
+def _shareable(value: Any) -> bool:
     if not isinstance(value, dict):
-        return None
+        return False
     size = 0
     for k, v in value.items():
         if not isinstance(k, str) or not (v is None or isinstance(v, str)):
-            return None
+            return False
         size += len(v or "")
-    if size > _SHARE_MAX:
-        return None
-    return tuple(value.items()), str(mlflow_version)
+    return size <= _SHARE_MAX
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_shared(items: tuple[tuple[str, str | None], ...], mlflow_version: Any) -> Signature:
+    from modelcheck.signature_parse import parse
+
+    return parse(dict(items), mlflow_version)
