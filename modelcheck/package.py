@@ -15,7 +15,7 @@ from itertools import accumulate
 from typing import Any, TypeVar
 
 from modelcheck.records import FrozenRecord, Record
-from modelcheck.sources.base import Entry, OutsidePackage, Source
+from modelcheck.sources.base import Entry, OutsidePackage, Source, normalize
 from modelcheck.yamlio import YamlDoc, YamlProblem, load_yaml, load_yaml_shared
 
 TEXT_CAP = 16 * 1024 * 1024
@@ -23,6 +23,7 @@ PICKLE_CAP = 512 * 1024 * 1024
 READ_BUDGET = 4 * 1024 * 1024 * 1024
 MAX_LISTED_FILES = 20_000
 MAX_JSON_DEPTH = 200
+HEAD_WHOLE = 64 * 1024  # files up to this size are read whole when their head is asked for
 
 T = TypeVar("T")
 
@@ -113,13 +114,31 @@ class ModelPackage:
     def entry(self, rel: str) -> Entry:
         """Kind of ``rel`` (symlinks inside the package followed; escaping ones reported)."""
         key = ("entry", rel)
-        if key not in self._cache:
-            try:
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        try:
+            # a regular file or directory the package walk found is answered from the walk,
+            # which a whole check needs anyway: one lstat per file instead of two or three
+            listed = self._walk_map().get(normalize(rel)) if self.source.walk_first else None
+            if listed is not None and listed.kind in ("file", "dir"):
+                e = listed
+            else:
                 resolve = getattr(self.source, "resolve", self.source.entry)
-                self._cache[key] = resolve(rel)
-            except OutsidePackage:
-                self._cache[key] = Entry(rel, "symlink", escapes=True)
-        return self._cache[key]
+                e = resolve(rel)
+        except OutsidePackage:
+            e = Entry(rel, "symlink", escapes=True)
+        self._cache[key] = e
+        return e
+
+    def _walk_map(self) -> dict[str, Entry]:
+        """Listed path -> entry (what :meth:`files` lists, by path)."""
+        key = ("walkmap",)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = {e.path: e for e in self._listing()[0]}
+        return found
 
     def exists(self, rel: str) -> bool:
         return self.entry(rel).kind in ("file", "dir")
@@ -147,11 +166,39 @@ class ModelPackage:
     def read(self, rel: str, cap: int | None = None) -> Read:
         cap = self.text_cap if cap is None else cap
         key = ("read", rel, cap)
-        if key in self._cache:
+        try:
             return self._cache[key]
-        result = self._read(rel, cap)
+        except KeyError:
+            pass
+        whole = self._cache.get(("whole", rel))
+        if whole is not None and len(whole.data) <= cap:
+            result = whole  # the file was read whole under another cap: the same bytes
+        else:
+            result = self._read(rel, cap)
+            if result.data is not None:  # at most ``cap`` bytes came back: the whole file
+                self._cache[("whole", rel)] = result
         self._cache[key] = result
         return result
+
+    def head(self, rel: str, n: int) -> bytes:
+        """The first ``n`` bytes of the regular file ``rel`` (b"" when it cannot be read).
+
+        A file read already, or small enough (HEAD_WHOLE) to read whole now for the rules
+        that will want it, costs no second open; a large one is read only ``n`` bytes far.
+        """
+        whole = self._cache.get(("whole", rel))
+        if whole is not None:
+            return whole.data[:n]
+        e = self.entry(rel)
+        if e.kind != "file":
+            return b""
+        if e.size <= HEAD_WHOLE:
+            r = self.read(rel)
+            return r.data[:n] if r.data is not None else b""
+        try:
+            return self.source.read(rel, n)[:n]
+        except (OSError, ValueError):
+            return b""
 
     def _read(self, rel: str, cap: int) -> Read:
         e = self.entry(rel)

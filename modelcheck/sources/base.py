@@ -50,6 +50,9 @@ class Source:
     """Read-only access to one package's files. Never reads outside the package root."""
 
     display: str = ""
+    # entry() may be answered from walk() (a local tree: the walk stats every file anyway);
+    # remote sources list once and answer entry() from that listing themselves
+    walk_first: bool = False
 
     def entry(self, rel: str) -> Entry:  # pragma: no cover - interface
         raise NotImplementedError

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import functools
 import os
 import stat
 
@@ -9,8 +11,10 @@ from modelcheck.sources.base import Entry, OutsidePackage, Source, normalize
 
 
 class LocalSource(Source):
+    walk_first = True
+
     def __init__(self, root: str, display: str | None = None) -> None:
-        self.root = os.path.realpath(root)
+        self.root = _real_root(root)
         self.display = display if display is not None else root
 
     def _abs(self, rel: str) -> str:
@@ -59,6 +63,11 @@ class LocalSource(Source):
         return e
 
     def read(self, rel: str, limit: int) -> bytes:
+        norm = normalize(rel)
+        if norm and "/" not in norm:
+            fd = self._open_top(norm)
+            if fd is not None:
+                return _read_fd(fd, limit, rel)
         e = self.resolve(rel)
         if e.kind == "symlink":
             raise OutsidePackage(f"{rel} is a symlink that leaves the package")
@@ -74,27 +83,23 @@ class LocalSource(Source):
             real = os.path.realpath(self._abs(e.path))
         if not self._inside(real):  # re-check right before opening
             raise OutsidePackage(rel)
-        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-        fd = os.open(real, flags)
+        return _read_fd(os.open(real, _FLAGS), limit, rel)
+
+    def _open_top(self, name: str) -> int | None:
+        """An open descriptor of the top-level regular file ``name``, or None when ``name``
+        is a symlink (the caller then resolves it the careful way).
+
+        The root is a real path and ``name`` has no separator, so an open with O_NOFOLLOW
+        cannot leave the package: one open replaces the lstat, and fstat tells the rest.
+        """
         try:
-            # plain os.read on the descriptor: a file object would add an isatty ioctl, a seek
-            # and a buffer per file. Reading limit + 1 at once would allocate the whole cap
-            # (16 MiB and more) for every small file: ask for what fstat tells, then the rest.
-            cap = limit + 1
-            want = min(cap, os.fstat(fd).st_size + 1)
-            data = os.read(fd, want)
-            if len(data) < want or want == cap:
-                return data  # a short read of a regular file is its end
-            parts, got = [data], len(data)  # it grew since fstat: read on, up to the cap
-            while got < cap:
-                chunk = os.read(fd, min(1 << 16, cap - got))
-                if not chunk:
-                    break
-                parts.append(chunk)
-                got += len(chunk)
-            return b"".join(parts)
-        finally:
-            os.close(fd)
+            return os.open(os.path.join(self.root, name), _FLAGS)
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.EMLINK):  # a symlink (EMLINK on some BSDs)
+                return None
+            if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+                raise FileNotFoundError(name) from None
+            raise
 
     def walk(self, max_entries: int) -> tuple[list[Entry], bool]:
         out: list[Entry] = []
@@ -125,3 +130,54 @@ class LocalSource(Source):
                     out.append(Entry(rel, "special"))
         out.sort(key=lambda e: e.path)
         return out, False
+
+
+_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
+def _read_fd(fd: int, limit: int, rel: str) -> bytes:
+    """Read at most ``limit + 1`` bytes of the regular file open on ``fd``, then close it."""
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(rel)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(f"{rel} is not a regular file")
+        # plain os.read on the descriptor: a file object would add an isatty ioctl, a seek
+        # and a buffer per file. Reading limit + 1 at once would allocate the whole cap
+        # (16 MiB and more) for every small file: ask for what fstat tells, then the rest.
+        cap = limit + 1
+        want = min(cap, st.st_size + 1)
+        data = os.read(fd, want)
+        if len(data) < want or want == cap:
+            return data  # a short read of a regular file is its end
+        parts, got = [data], len(data)  # it grew since fstat: read on, up to the cap
+        while got < cap:
+            chunk = os.read(fd, min(1 << 16, cap - got))
+            if not chunk:
+                break
+            parts.append(chunk)
+            got += len(chunk)
+        return b"".join(parts)
+    finally:
+        os.close(fd)
+
+
+@functools.lru_cache(maxsize=256)
+def _real_dir(path: str) -> str:
+    return os.path.realpath(path)
+
+
+def _real_root(root: str) -> str:
+    """``os.path.realpath(root)``, with the parent directory's real path shared by the
+    packages of one folder (one lstat per package instead of one per path component)."""
+    path = os.path.abspath(root)
+    parent, base = os.path.split(path)
+    if not base or base in (".", "..") or ".." in root.replace(os.sep, "/").split("/"):
+        return os.path.realpath(root)
+    try:
+        if stat.S_ISLNK(os.lstat(path).st_mode):
+            return os.path.realpath(root)
+    except OSError:
+        return os.path.realpath(root)
+    return os.path.join(_real_dir(parent), base)
