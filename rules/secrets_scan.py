@@ -57,6 +57,17 @@ def _re(source: str, flags: int = 0) -> re.Pattern[str]:
     return pat
 
 
+def _any_trigger() -> re.Pattern[str]:
+    """One pattern matching wherever any trigger occurs: a file it finds nothing in cannot
+    hold a secret, and the per-kind search below runs only on files where it finds one."""
+    pat = _compiled.get("")
+    if pat is None:
+        triggers = sorted({t for _kind, ts, _src, _g in _SPECS for t in ts}, key=len,
+                          reverse=True)
+        pat = _compiled[""] = re.compile("|".join(map(re.escape, triggers)))
+    return pat
+
+
 def _is_text_candidate(path: str) -> bool:
     base = path.rsplit("/", 1)[-1]
     if base in _TEXT_NAMES or base.lower().endswith(_TEXT_EXTS):
@@ -104,6 +115,8 @@ def secret_in_package(pkg):
             continue
         text = t.text
         low = text.lower()
+        if _any_trigger().search(low) is None:
+            continue  # nearly every file: one pass over the text instead of one per trigger
         seen: set[tuple[str, int]] = set()
         for kind, triggers, source, group in _SPECS:
             for trig in triggers:  # a plain loop: a generator per spec and file cost more
