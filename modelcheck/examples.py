@@ -8,6 +8,7 @@ found: reading problems (MC401-MC406) and conformance to the signature (MC411-MC
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from modelcheck.conformance import ROW, Frame, Issue, conform_frame
@@ -453,6 +454,8 @@ def _serving(pkg: ModelPackage, info: dict[str, Any], body: Any, params: Any) ->
 
 
 _NUMBERS = (int, float)
+_SCALARS = frozenset({int, float, str, bool, type(None)})
+_LIST = frozenset({list})
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -461,7 +464,7 @@ def _same(a: Any, b: Any) -> bool:
     ta = type(a)
     if ta is type(b):
         if ta is list:
-            return len(a) == len(b) and all(map(_same, a, b))
+            return len(a) == len(b) and _same_lists(a, b)
         if ta is dict:
             return a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())
         if ta is float and a != a:  # NaN
@@ -472,6 +475,28 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())
     return ta in _NUMBERS and type(b) in _NUMBERS and a == b
+
+
+def _same_lists(a: list[Any], b: list[Any]) -> bool:
+    """_same for two lists of equal length.
+
+    Written for speed: a serving example repeats the input example's rows, and one Python
+    call per cell was most of MC406's cost. For a list of scalars, or of lists of scalars (a
+    table's rows), when every cell has exactly the type of the cell at the same position on
+    the other side, Python's ``==`` (run in C) decides as _same does: on two scalars of one
+    type _same is ``==``, except for NaN, and ``==`` in a list is True for two NaNs only
+    when they are one object (the lenient JSON reader returns one NaN object). So a True
+    from ``==`` is final; anything else (a False, int against float, bools against numbers,
+    deeper nesting) is decided by the cell-by-cell walk."""
+    types_a = list(map(type, a))
+    if types_a == list(map(type, b)):
+        if _LIST.issuperset(types_a):  # rows: compare the cells, flattened
+            types_a = list(map(type, chain.from_iterable(a)))
+            if types_a != list(map(type, chain.from_iterable(b))):
+                return all(map(_same, a, b))
+        if _SCALARS.issuperset(types_a) and a == b:
+            return True
+    return all(map(_same, a, b))
 
 
 def _densify(typ: str, d: dict[str, Any]) -> list[list[float]] | None:

@@ -1,0 +1,102 @@
+"""The fast paths of modelcheck.examples give exactly the answers of the plain walks they
+short-cut (hostile and ordinary input)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from modelcheck.examples import _same
+
+_NUMBERS = (int, float)
+
+
+def reference_same(a: Any, b: Any) -> bool:
+    """_same as it was before the fast path: one call per value."""
+    ta = type(a)
+    if ta is type(b):
+        if ta is list:
+            return len(a) == len(b) and all(map(reference_same, a, b))
+        if ta is dict:
+            return a.keys() == b.keys() and all(reference_same(v, b[k]) for k, v in a.items())
+        if ta is float and a != a:
+            return b != b
+        return a == b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(map(reference_same, a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(reference_same(v, b[k]) for k, v in a.items())
+    return ta in _NUMBERS and type(b) in _NUMBERS and a == b
+
+
+# values chosen to collide under Python's ==: True == 1 == 1.0, False == 0 == 0.0 == -0.0,
+# NaN (shared object and fresh objects), big ints next to their float
+_TRICKY = [True, False, 1, 0, 1.0, 0.0, -0.0, math.nan, float("nan"), 2**53 + 1,
+           float(2**53), None, "", "1", "true", math.inf, -math.inf]
+scalars = st.one_of(st.sampled_from(_TRICKY), st.none(), st.booleans(),
+                    st.integers(-3, 3), st.floats(-2, 2), st.text(max_size=2))
+json_values = st.recursive(scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=2), inner, max_size=3)),
+    max_leaves=20)
+
+
+def _twin(v: Any, swaps: list[bool], i: list[int]) -> Any:
+    """A copy of ``v`` in which some scalars are replaced by a value ``==`` to them."""
+    if isinstance(v, list):
+        return [_twin(x, swaps, i) for x in v]
+    if isinstance(v, dict):
+        return {k: _twin(x, swaps, i) for k, x in v.items()}
+    i[0] += 1
+    if not swaps or not swaps[i[0] % len(swaps)]:
+        return v
+    for other in _TRICKY:
+        if other is not v and type(other) is not type(v) and other == v:
+            return other
+    return float("nan") if v != v else v
+
+
+@settings(max_examples=600, deadline=None)
+@given(json_values, json_values)
+def test_same_agrees_with_reference_on_any_pair(a, b):
+    assert _same(a, b) == reference_same(a, b)
+
+
+@settings(max_examples=600, deadline=None)
+@given(json_values, st.lists(st.booleans(), max_size=5))
+def test_same_agrees_on_near_twins(a, swaps):
+    b = _twin(a, swaps, [0])
+    assert _same(a, b) == reference_same(a, b)
+    assert _same(b, a) == reference_same(b, a)
+
+
+tables = st.integers(0, 4).flatmap(lambda w: st.lists(st.lists(scalars, min_size=w,
+                                                                max_size=w), max_size=5))
+
+
+@settings(max_examples=600, deadline=None)
+@given(tables, st.lists(st.booleans(), max_size=5), st.booleans())
+def test_same_agrees_on_tables(rows, swaps, ragged):
+    other = _twin(rows, swaps, [0])
+    if ragged and other:
+        other[-1] = other[-1][:-1] + [other[-1][-1], 0] if other[-1] else [0]
+    for a, b in ((rows, other), (other, rows), ({"columns": ["a"], "data": rows},
+                                                {"columns": ["a"], "data": other})):
+        assert _same(a, b) == reference_same(a, b)
+
+
+def test_same_edge_cases():
+    nan = math.nan
+    assert _same([[1, nan]], [[1.0, nan]])
+    assert _same([[nan]], [[float("nan")]])
+    assert not _same([[True]], [[1]])
+    assert not _same([True, 0], [1, 0])
+    assert not _same([[1, [True]]], [[1, [1]]])
+    assert _same([[1, [1]]], [[1.0, [1.0]]])
+    assert not _same([[1, 2], [3]], [[1], [2, 3]])
+    assert not _same([{"a": True}], [{"a": 1}])
+    assert _same([], [])
+    assert _same([[]], [[]])
+    assert not _same([[]], [[0]])
