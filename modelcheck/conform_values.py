@@ -72,6 +72,44 @@ def kind_of(values: Sequence[Any]) -> str:
     return "object"
 
 
+# ---- fast proof that a column casts cleanly --------------------------------------------------
+
+_BOOL = frozenset({bool})
+_INT = frozenset({int})
+_NUMBER = frozenset({int, float})
+# exact limits below which a number survives the cast unchanged: float64 holds every int up
+# to 2**53, float32 every int up to 2**24 and every finite float up to FLOAT32_MAX
+_FLOAT_LIMIT = {("double", True): 2**53, ("float", True): 2**24, ("float", False): FLOAT32_MAX}
+
+
+def clean_cast(values: Sequence[Any], t: str, types: set[type]) -> bool:
+    """True only when ``cast_scalar(values, t, v3)`` is surely ``OK`` (for 2.x and 3.x alike);
+    False means "not proven", and the caller runs cast_scalar.
+
+    For speed: most columns are a clean numeric, boolean or string column, and proving that
+    with the set of the column's value types (``types``) and one min/max (both in C) skips
+    cast_scalar's Python call per value. A NaN makes min/max unreliable (every comparison
+    with it is False), but also makes the bounds test below fail, so it is never proven."""
+    if t == "string":
+        return True  # cast_string keeps every value
+    if t == "boolean":
+        return types == _BOOL  # a bool column: cast_boolean is OK
+    if t == "long" or t == "integer":
+        if types != _INT:
+            return False
+        lo, hi = (INT32_MIN, INT32_MAX) if t == "integer" else (INT64_MIN, INT64_MAX)
+        return lo <= min(values) and max(values) <= hi  # int64 column within range: OK
+    if t == "double" or t == "float":
+        if not types or not types <= _NUMBER:
+            return False  # nulls, text, bools: cast_float's per-value loop decides
+        has_int = int in types
+        if t == "double" and not has_int:
+            return True  # a float64 column is already double
+        limit = _FLOAT_LIMIT[t, has_int]
+        return -limit <= min(values) and max(values) <= limit
+    return False
+
+
 # ---- scalar column casts (cast_df_types_according_to_schema), one column at a time ---------
 
 def _first_bad(values: Sequence[Any], pred) -> Any:

@@ -9,6 +9,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from modelcheck.conform_values import FLOAT32_MAX, OK, cast_scalar, clean_cast
 from modelcheck.examples import _same
 
 _NUMBERS = (int, float)
@@ -100,3 +101,54 @@ def test_same_edge_cases():
     assert _same([], [])
     assert _same([[]], [[]])
     assert not _same([[]], [[0]])
+
+
+# ---- conform_values.clean_cast: a proof of a clean column never contradicts cast_scalar -----
+
+_EDGES = [2**24, 2**24 + 1, -(2**24) - 1, 2**31 - 1, 2**31, -(2**31) - 1, 2**53, 2**53 + 1,
+          -(2**53) - 1, 2**63 - 1, 2**63, -(2**63) - 1, 2**64, FLOAT32_MAX,
+          math.nextafter(FLOAT32_MAX, math.inf), -FLOAT32_MAX * 2, 1e300, float(2**24 + 1),
+          math.inf, -math.inf, math.nan, 0.5, -0.0, True, False, None, "1", "x"]
+cells = st.one_of(st.sampled_from(_EDGES), st.integers(), st.floats(), st.booleans(),
+                  st.none())
+SCALAR_KINDS = ["string", "boolean", "long", "integer", "double", "float", "binary",
+                "datetime"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(cells, max_size=6), st.sampled_from(SCALAR_KINDS))
+def test_clean_cast_implies_cast_scalar_ok(values, t):
+    if clean_cast(values, t, set(map(type, values))):
+        assert cast_scalar(values, t, True) == OK
+        assert cast_scalar(values, t, False) == OK
+
+
+_NUMERIC_EDGES = [v for v in _EDGES if type(v) in (int, float)]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_NUMERIC_EDGES), st.integers(-3, 3)), max_size=4),
+       st.sampled_from(["long", "integer", "double", "float"]))
+def test_clean_cast_on_number_columns_near_the_limits(values, t):
+    test_clean_cast_implies_cast_scalar_ok.hypothesis.inner_test(values, t)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.integers(-(2**24), 2**24), st.floats(-1e6, 1e6)), min_size=1,
+                max_size=6), st.sampled_from(["double", "float"]))
+def test_clean_cast_proves_ordinary_number_columns(values, t):
+    assert clean_cast(values, t, set(map(type, values)))
+
+
+def test_clean_cast_edges():
+    assert clean_cast([1, 2], "integer", {int})
+    assert not clean_cast([1, 2**31], "integer", {int})
+    assert clean_cast([1, 2**31], "long", {int})
+    assert not clean_cast([True, 1], "long", {int, bool})
+    assert not clean_cast([math.nan, 2**60], "double", {int, float})
+    assert clean_cast([math.nan, 1e300], "double", {float})
+    assert not clean_cast([math.nan, 1e300], "float", {float})
+    assert not clean_cast([None, 1.0], "double", {type(None), float})
+    assert clean_cast([None, 1.0], "string", {type(None), float})
+    assert clean_cast([True], "boolean", {bool})
+    assert not clean_cast([True, None], "boolean", {bool, type(None)})
