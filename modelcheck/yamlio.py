@@ -373,8 +373,15 @@ def load_yaml(text: str) -> YamlDoc:
         return YamlDoc(problem=YamlProblem(
             "depth", f"collections nest deeper than {MAX_FLOW_DEPTH} levels (a hostile or "
             "broken document; MLflow's loader would exhaust its recursion limit)"))
+    plain = _NOT_PLAIN.search(text) is None
+    if plain:
+        from modelcheck.yaml_block import read_block
+
+        got = read_block(text, resolve_plain, build_scalar)
+        if got is not None:  # the block YAML MLflow writes, read directly
+            return YamlDoc(data=got[0], node=got[1])
     y = _parser()
-    if _is_c(y) and _NOT_PLAIN.search(text):
+    if _is_c(y) and not plain:
         y = _parser(pure=True)
     doc = _load(y, text)
     if doc.problem is not None and _is_c(y):
@@ -470,35 +477,46 @@ _DEC_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 _DEC_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
 
+def build_scalar(tag: str, v: str) -> Any:
+    """The value of a scalar of ``tag`` (str/null/bool, or int/float in plain decimal form)
+    as ruamel's safe constructor builds it; _NotFast for anything else."""
+    if tag == _STR:
+        return v
+    if tag == _NULL:
+        return None
+    if tag == _BOOL:
+        b = _BOOLS.get(v.lower())
+        if b is None:
+            raise _NotFast
+        return b
+    if tag == _INT and _DEC_INT.fullmatch(v):
+        return int(v)
+    if tag == _FLOAT and _DEC_FLOAT.fullmatch(v):  # as construct_yaml_float does it
+        s = v.lower()
+        sign = -1 if s[0] == "-" else 1
+        return sign * float(s[1:] if s[0] in "+-" else s)
+    raise _NotFast
+
+
+def resolve_plain(text: str) -> str:
+    """The YAML 1.1 tag of the plain scalar ``text``, as the parsers here resolve it."""
+    r = getattr(_local, "resolver", None)
+    if r is None:
+        from ruamel.yaml.nodes import ScalarNode
+
+        r = _local.resolver = (_resolver()(version=(1, 1)), ScalarNode)
+    return r[0].resolve(r[1], text, (True, False)).trval
+
+
 def _fast_construct(root: Any) -> Any:
     from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
     seen: set[int] = set()
-    bools = _BOOLS
-    dec_int = _DEC_INT.fullmatch
-    dec_float = _DEC_FLOAT.fullmatch
 
     def scalar(n: Any) -> Any:
         if n.__class__ is not ScalarNode:
             raise _NotFast
-        tag = n.ctag.trval
-        v = n.value
-        if tag == _STR:
-            return v
-        if tag == _NULL:
-            return None
-        if tag == _BOOL:
-            b = bools.get(v.lower())
-            if b is None:
-                raise _NotFast
-            return b
-        if tag == _INT and dec_int(v):
-            return int(v)
-        if tag == _FLOAT and dec_float(v):  # as construct_yaml_float does it
-            s = v.lower()
-            sign = -1 if s[0] == "-" else 1
-            return sign * float(s[1:] if s[0] in "+-" else s)
-        raise _NotFast
+        return build_scalar(n.ctag.trval, n.value)
 
     def build(n: Any) -> Any:
         cls = n.__class__
