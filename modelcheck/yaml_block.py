@@ -6,21 +6,24 @@ quoted strings (signatures) folded over several lines. libyaml reads such a file
 microseconds, but ruamel builds a Python node per scalar through a resolver call and three
 constructors, and that was a sixth of a package check. This reader parses just that shape,
 line by line, into the same data and a light node tree that answers positions as ruamel's
-does (``type(node).__name__``, ``value``, ``start_mark.line/column``).
+does (``type(node).__name__``, ``value``, ``start_mark.line/column``). It needs no ruamel at
+all, so a check of a package of such files does not import it (a fifth of a cold start).
 
 It is strict: any line it does not fully understand (comments, blank lines, flow
 collections, double quotes, block scalars, anchors, tags, directives, empty values, plain
-scalars over several lines, duplicate keys, odd indentation...) makes :func:`read_block`
-return None, and the caller parses the document with ruamel as before. Scalars are resolved
-by the same YAML 1.1 resolver and built by the same code as ruamel's path
-(tests/test_yaml_block.py checks data and every node position against it).
+scalars over several lines, duplicate keys, odd indentation, timestamps, octal...) makes
+:func:`read_block` return None, and the caller parses the document with ruamel as before.
+Plain scalars are resolved by PyYAML's YAML 1.1 rules (yaml_scalars), which the ruamel path
+corrects its resolver to (tests/test_yaml_block.py checks data, types and every node
+position against that path).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
+
+from modelcheck.yaml_scalars import NotSimple, plain_value
 
 MAX_BLOCK_DEPTH = 48  # deeper documents go to ruamel, which reports the depth problem
 
@@ -128,27 +131,20 @@ def _folded(body: str, owner: int) -> tuple[str, int]:
     return " ".join([first, *inner, last]).replace("''", "'"), len(parts) - 1
 
 
-def read_block(text: str, resolve: Callable[[str], str],
-               build: Callable[[str, str], Any]) -> tuple[Any, Any] | None:
-    """(data, root node) of ``text``, or None when it is outside the subset.
-
-    ``resolve(plain)`` gives the YAML 1.1 tag of a plain scalar and ``build(tag, text)`` its
-    value (raising to refuse it), both as the ruamel path does them.
-    """
+def read_block(text: str) -> tuple[Any, Any] | None:
+    """(data, root node) of ``text``, or None when it is outside the subset."""
     if "#" in text or not text or text[0] == " " or not _PRINTABLE.fullmatch(text):
         return None
     try:
         lines = _lines(text)
         if not lines or lines[0][3] is None or lines[0][1] != -1 or lines[0][2] != 0:
             return None
-        reader = _Reader(lines, resolve, build)
+        reader = _Reader(lines)
         data, node, i = reader.mapping(0, 0, 0)
         if i != len(lines):
             return None
         return data, node
     except _NotBlock:
-        return None
-    except Exception:  # noqa: BLE001 - a scalar ``build`` refused: ruamel decides, and reports
         return None
 
 
@@ -160,11 +156,8 @@ _VALUES_MAX = 50_000
 
 
 class _Reader:
-    def __init__(self, lines: list[_Line], resolve: Callable[[str], str],
-                 build: Callable[[str, str], Any]) -> None:
+    def __init__(self, lines: list[_Line]) -> None:
         self.lines = lines
-        self.resolve = resolve
-        self.build = build
 
     def plain(self, text: str) -> Any:
         value = _VALUES.get(text, _REFUSED)
@@ -176,8 +169,8 @@ class _Reader:
             try:
                 if not _PLAIN.fullmatch(text):
                     raise _NotBlock  # an indicator, ": ", a trailing space...
-                value = self.build(self.resolve(text), text)
-            except Exception:
+                value = plain_value(text)
+            except (_NotBlock, NotSimple):
                 _VALUES[text] = _REFUSED
                 raise _NotBlock from None
             _VALUES[text] = value

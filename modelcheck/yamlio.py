@@ -15,6 +15,15 @@ import threading
 from typing import Any
 
 from modelcheck.records import FACTORY, Record
+from modelcheck.yaml_scalars import (
+    BOOLS,
+    DEC_FLOAT,
+    DEC_INT,
+    PYYAML_BOOLS,
+    PYYAML_FLOAT,
+    PYYAML_INT,
+    decimal_float,
+)
 
 MAX_ALIAS_EXPANSION = 100_000
 MAX_DEPTH = 64
@@ -197,36 +206,17 @@ _MEMO_MAX = 50_000
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
 _STR_TAG = "tag:yaml.org,2002:str"
-# PyYAML's YAML 1.1 implicit booleans and floats: ruamel's 1.1 resolver also takes y/n/Y/N as
-# booleans and floats without a dot or with an unsigned exponent (1e5, 1.0e5), which PyYAML,
-# and so MLflow, reads as strings. (Compiled on first use, by re's cache.)
-_PYYAML_BOOLS = frozenset("yes Yes YES no No NO true True TRUE false False FALSE on On ON off "
-                          "Off OFF".split())
-_PYYAML_FLOAT = (r"""[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
-    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
-    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
-    |[-+]?\.(?:inf|Inf|INF)
-    |\.(?:nan|NaN|NAN)""")
-
-
 _INT_TAG = "tag:yaml.org,2002:int"
-# PyYAML's YAML 1.1 implicit ints: ruamel's also take "-_" or "+__" (and then fail to build
-# them), which PyYAML reads as strings
-_PYYAML_INT = (r"""[-+]?0b[0-1_]+
-    |[-+]?0[0-7_]+
-    |[-+]?(?:0|[1-9][0-9_]*)
-    |[-+]?0x[0-9a-fA-F_]+
-    |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+""")
 
 
 def _as_pyyaml(tag: str, value: Any, implicit: Any) -> str:
     if not (implicit and implicit[0]) or not isinstance(value, str):
         return tag
-    if tag == _BOOL_TAG and value not in _PYYAML_BOOLS:
+    if tag == _BOOL_TAG and value not in PYYAML_BOOLS:
         return _STR_TAG
-    if tag == _FLOAT_TAG and not re.fullmatch(_PYYAML_FLOAT, value, re.X):
+    if tag == _FLOAT_TAG and not re.fullmatch(PYYAML_FLOAT, value, re.X):
         return _STR_TAG
-    if tag == _INT_TAG and not re.fullmatch(_PYYAML_INT, value, re.X):
+    if tag == _INT_TAG and not re.fullmatch(PYYAML_INT, value, re.X):
         return _STR_TAG
     return tag
 
@@ -377,7 +367,7 @@ def load_yaml(text: str) -> YamlDoc:
     if plain:
         from modelcheck.yaml_block import read_block
 
-        got = read_block(text, resolve_plain, build_scalar)
+        got = read_block(text)
         if got is not None:  # the block YAML MLflow writes, read directly
             return YamlDoc(data=got[0], node=got[1])
     y = _parser()
@@ -470,11 +460,6 @@ class _NotFast(Exception):
 _TAG = "tag:yaml.org,2002:"
 _STR, _NULL, _BOOL, _INT, _FLOAT = (_TAG + t for t in ("str", "null", "bool", "int", "float"))
 _MAP, _SEQ = _TAG + "map", _TAG + "seq"
-# what SafeConstructor.construct_yaml_bool maps value.lower() with
-_BOOLS = {"yes": True, "no": False, "y": True, "n": False, "true": True, "false": False,
-          "on": True, "off": False}
-_DEC_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
-_DEC_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
 
 def build_scalar(tag: str, v: str) -> Any:
@@ -485,27 +470,15 @@ def build_scalar(tag: str, v: str) -> Any:
     if tag == _NULL:
         return None
     if tag == _BOOL:
-        b = _BOOLS.get(v.lower())
+        b = BOOLS.get(v.lower())
         if b is None:
             raise _NotFast
         return b
-    if tag == _INT and _DEC_INT.fullmatch(v):
+    if tag == _INT and DEC_INT.fullmatch(v):
         return int(v)
-    if tag == _FLOAT and _DEC_FLOAT.fullmatch(v):  # as construct_yaml_float does it
-        s = v.lower()
-        sign = -1 if s[0] == "-" else 1
-        return sign * float(s[1:] if s[0] in "+-" else s)
+    if tag == _FLOAT and DEC_FLOAT.fullmatch(v):
+        return decimal_float(v)
     raise _NotFast
-
-
-def resolve_plain(text: str) -> str:
-    """The YAML 1.1 tag of the plain scalar ``text``, as the parsers here resolve it."""
-    r = getattr(_local, "resolver", None)
-    if r is None:
-        from ruamel.yaml.nodes import ScalarNode
-
-        r = _local.resolver = (_resolver()(version=(1, 1)), ScalarNode)
-    return r[0].resolve(r[1], text, (True, False)).trval
 
 
 def _fast_construct(root: Any) -> Any:

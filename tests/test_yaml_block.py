@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_yaml_pyyaml_agreement import GENERATED, TRICKY
 
 from modelcheck import yamlio
 from modelcheck.yaml_block import read_block
@@ -28,7 +29,7 @@ CORPUS = REPO.parent / "shared" / "corpus" / "realworld"
 
 
 def _block(text: str) -> Any:
-    return read_block(text, yamlio.resolve_plain, yamlio.build_scalar)
+    return read_block(text)
 
 
 def _ruamel(text: str) -> yamlio.YamlDoc:
@@ -200,3 +201,18 @@ def test_edited_documents_agree_or_are_left(data: dict, draw: st.DataObject) -> 
                                          "\n  ", "\n- ", ":", "-", "x: y\n", "\n\n"]))
         text = text[:at] + put + text[at + cut:]
     agree(text)
+
+
+def _scalar_doc(scalar: str) -> str:
+    return f"v: {scalar}\nw:\n- {scalar}\n"
+
+
+@pytest.mark.parametrize("scalar", TRICKY)
+def test_tricky_scalars_agree_with_the_ruamel_path(scalar: str) -> None:
+    agree(_scalar_doc(scalar))
+
+
+@settings(max_examples=500, deadline=None)
+@given(GENERATED)
+def test_generated_scalars_agree_with_the_ruamel_path(scalar: str) -> None:
+    agree(_scalar_doc(scalar))
