@@ -13,6 +13,7 @@ checkpoints such as PyTorch's ``archive/data.pkl``) are scanned recursively, wit
 from __future__ import annotations
 
 import io
+import struct
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -68,7 +69,7 @@ class GlobalRef(FrozenRecord):
 class Obj(Record):
     """Result of calling ``func`` (a GlobalRef or unknown) with ``args``."""
 
-    _fields = ("func", "args", "state")
+    __slots__ = _fields = ("func", "args", "state")
 
     def __init__(self, func: Any, args: Any = None, state: Any = None) -> None:
         self.func = func
@@ -79,7 +80,7 @@ class Obj(Record):
 class Call(Record):
     """A call of a global with its (symbolic) arguments."""
 
-    _fields = ("ref", "args")
+    __slots__ = _fields = ("ref", "args")
 
     def __init__(self, ref: GlobalRef, args: tuple) -> None:
         self.ref = ref
@@ -105,12 +106,27 @@ class PickleScan(Record):
         self.protocols = set() if protocols is FACTORY else protocols
         self.pickles = pickles
         self.is_pickle = is_pickle
-        self._seen: set[GlobalRef] = set()  # not a field
+        # not a field: each distinct global by (module, name, opcode, where), GlobalRef's
+        # equality; a tuple of strings hashes far faster than a record
+        self._refs: dict[tuple[str, str, str, str], GlobalRef] = {}
 
     def add_global(self, ref: GlobalRef) -> None:
-        if ref not in self._seen:
-            self._seen.add(ref)
+        key = (ref.module, ref.name, ref.opcode, ref.where)
+        if key not in self._refs:
+            self._refs[key] = ref
             self.globals.append(ref)
+
+    def ref(self, module: str, name: str, opcode: str, where: str) -> GlobalRef:
+        """The global, added on first sight. Equal refs share one (frozen) object."""
+        ref = self._refs.get((module, name, opcode, where))
+        if ref is None:
+            ref = GlobalRef(module, name, opcode, where)
+            self._refs[(module, name, opcode, where)] = ref
+            self.globals.append(ref)
+        return ref
+
+
+_new = object.__new__
 
 
 class _Stop(Exception):
@@ -225,6 +241,10 @@ def _member_is_pickle(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
 NESTED_LOADERS = {("torch.storage", "_load_from_bytes"), ("pickle", "loads"),
                   ("_pickle", "loads"), ("dill", "loads"), ("dill._dill", "loads"),
                   ("cloudpickle", "loads"), ("joblib", "load")}
+# names of the calls _call looks into (the rest only need recording)
+_CALLS_LOOKED_AT = frozenset({name for _, name in NESTED_LOADERS}
+                             | {"_load_from_bytes", "_make_skeleton_class",
+                                "_make_skeleton_enum"})
 CODE_REBUILDERS = {"_make_function", "_make_skel_func", "_make_skeleton_class",
                    "_make_skeleton_enum", "_create_function", "_create_code", "_create_type",
                    "_load_type", "_builtin_type", "_fill_function", "_function_setstate",
@@ -232,30 +252,54 @@ CODE_REBUILDERS = {"_make_function", "_make_skel_func", "_make_skeleton_class",
 
 
 class _Machine:
+    """The symbolic stack machine over one pickle (and the pickles concatenated after it).
+
+    Opcodes are read straight out of ``data`` at an index (``pos``): no file object, no
+    per-operand reader call for the opcodes real pickles are made of. ``pos`` always ends up
+    where ``io.BytesIO(data)`` driven by :mod:`pickletools`' readers would have been, so the
+    byte offsets in problems are unchanged (a short read leaves it at the end of the data).
+    The rare and text (protocol 0) opcodes still go through pickletools' readers, over a
+    ``BytesIO`` made on demand, for their exact errors.
+    """
+
+    __slots__ = ("data", "scan", "where", "depth", "deadline", "pos", "stack", "marks", "memo",
+                 "proto", "count", "_file")
+
     def __init__(self, data: bytes, scan: PickleScan, where: str, depth: int,
                  deadline: float | None) -> None:
-        self.data = data
+        # nested values can be bytearrays; slices of bytes keep pushed values bytes
+        self.data = data if type(data) is bytes else bytes(data)
         self.scan = scan
         self.where = where
         self.depth = depth
         self.deadline = deadline
-        self.f = io.BytesIO(data)
+        self.pos = 0  # where the next read starts (what BytesIO.tell() was)
         self.stack: list[Any] = []
         self.marks: list[int] = []
         self.memo: dict[int, Any] = {}
         self.proto = 0
         self.count = 0
+        self._file: io.BytesIO | None = None
 
     def label(self) -> str:
         return self.where or "pickle"
 
+    def file(self, pos: int) -> io.BytesIO:
+        """The data as a file at ``pos``, for pickletools' operand readers."""
+        f = self._file
+        if f is None:
+            f = self._file = io.BytesIO(self.data)
+        f.seek(pos)
+        return f
+
     def run(self) -> None:
         first = True
+        data = self.data
         while True:
-            start = self.f.tell()
-            if start >= len(self.data):
+            start = self.pos
+            if start >= len(data):
                 return
-            if not first and not looks_like_pickle(self.data[start:start + 256]):
+            if not first and not looks_like_pickle(data[start:start + 256]):
                 return  # trailing non-pickle data is ignored by pickle.load
             self.stack, self.marks, self.memo, self.proto = [], [], {}, 0
             try:
@@ -271,63 +315,150 @@ class _Machine:
             except (ValueError, EOFError, IndexError, KeyError, TypeError, OverflowError,
                     UnicodeDecodeError, MemoryError) as exc:
                 if first:
-                    at = self.f.tell()
+                    at = self.pos
                     why = ("truncated: the data ends before the pickle's STOP opcode"
-                           if at >= len(self.data) else _short(exc))
+                           if at >= len(data) else _short(exc))
                     self.scan.problems.append(
                         f"{self.label()}: not a valid pickle at byte {at}: {why}")
                 # a broken pickle after a complete one is data a loader never reads as pickle
                 return
 
     def _one(self) -> None:
-        f = self.f
-        read = f.read
+        """Run opcodes until STOP (raises ``_Stop``), a cap (``_Limit``) or bad data.
+
+        This loop is most of the cost of a package with a pickle, so it is written for speed:
+        - the six opcodes that make up ~70% of real pickles (MEMOIZE, BINGET,
+          SHORT_BINUNICODE, BININT1, MARK, NONE) run inline; any other is one call of its
+          handler in ``_TABLE``;
+        - the local ``pos`` is always where a file reader would be, so on any exception
+          ``self.pos`` becomes it (positions only grow; a handler that read an operand has
+          set ``self.pos`` further), and nothing is stored per opcode;
+        - the end of the data and the three caps cost one comparison per opcode: every
+          opcode takes at least one byte, so no cap can trip before ``fence`` (see
+          ``_at_fence``).
+        """
+        data = self.data
         table = _TABLE or _build_table()
         st = self.stack
-        deadline = self.deadline
-        # the opcode count lives in a local (written back on the way out, _Stop included):
-        # an attribute update per opcode was a tenth of the loop
-        count, limit = self.count, MAX_OPCODES
+        push = st.append
+        memo = self.memo
+        marks = self.marks
+        pos = self.pos
+        count = start = self.count
+        fence = -1
         try:
             while True:
-                c = read(1)
-                if not c:
-                    raise EOFError("truncated: no STOP opcode")
-                entry = table[c[0]]
-                if entry is None:
-                    raise ValueError(f"unknown opcode {c!r}")
+                if pos >= fence:
+                    fence = self._at_fence(pos, count, start)
+                    if fence < 0:
+                        break  # past MAX_STACK opcodes: _careful goes on from here
+                code = data[pos]
+                pos += 1
                 count += 1
-                if count > limit:
-                    raise _Limit(f"more than {limit} opcodes: rest not scanned")
-                if count & 4095 == 0 and deadline is not None and time.monotonic() > deadline:
-                    raise _Limit("time budget exhausted: rest not scanned")
-                kind, reader, handler = entry
-                if kind == _PUSH:
-                    st.append(reader(f))
-                    if len(st) > MAX_STACK:
-                        raise _Limit("stack grows past the cap: rest not scanned")
-                elif kind == _CALL:
-                    self.count = count
-                    handler(self, reader(f) if reader is not None else None)
-                    if len(st) > MAX_STACK:
-                        raise _Limit("stack grows past the cap: rest not scanned")
-                elif kind == _PUSH_BYTES:
-                    arg = reader(f)
-                    st.append(arg)
-                    self._bytes(arg)
-                    if len(st) > MAX_STACK:
-                        raise _Limit("stack grows past the cap: rest not scanned")
-                else:  # GLOBAL, INST: two text lines
-                    self.count = count
-                    handler(self, (self._line(), self._line()))
+                if code == 0x94:  # MEMOIZE
+                    if not st:
+                        raise IndexError("stack underflow")
+                    memo[len(memo)] = st[-1]
+                elif code == 0x68:  # BINGET
+                    if pos >= len(data):
+                        raise ValueError("not enough data in stream to read uint1")
+                    key = data[pos]
+                    pos += 1
+                    if key not in memo:
+                        raise KeyError(f"memo key {key} read before it was written")
+                    push(memo[key])
+                elif code == 0x8C:  # SHORT_BINUNICODE
+                    stop = pos + 1 + data[pos] if pos < len(data) else pos + 1
+                    if stop > len(data):
+                        pos = len(data)
+                        raise ValueError("truncated unicodestring1")
+                    pos, start_ = stop, pos + 1
+                    push(str(data[start_:stop], "utf-8", "surrogatepass"))
+                elif code == 0x4B:  # BININT1
+                    if pos >= len(data):
+                        raise ValueError("not enough data in stream to read uint1")
+                    push(data[pos])
+                    pos += 1
+                elif code == 0x28:  # MARK
+                    marks.append(len(st))
+                elif code == 0x4E:  # NONE
+                    push(None)
+                else:
+                    handler = table[code]
+                    if handler is None:
+                        raise ValueError(f"unknown opcode {bytes((code,))!r}")
+                    self.count = count  # a joblib object array's pickle counts on from here
+                    pos = handler(self, pos)
+        except BaseException:
+            if self.pos < pos:
+                self.pos = pos
+            raise
         finally:
             self.count = count
+        self.pos = pos
+        self._careful()
 
-    def _line(self) -> str:
-        raw = self.f.readline()
-        if not raw.endswith(b"\n"):
-            raise EOFError("truncated GLOBAL/INST operand")
-        return raw[:-1].decode("utf-8")
+    def _guard(self, count: int, start: int) -> int:
+        """The first opcode number after ``count`` at which a cap must be looked at."""
+        guard = min(MAX_OPCODES + 1, start + MAX_STACK + 1)
+        if self.deadline is not None:
+            guard = min(guard, (count | 4095) + 1)  # the clock is read every 4096 opcodes
+        return guard
+
+    def _at_fence(self, pos: int, count: int, start: int) -> int:
+        """Before the opcode at ``pos`` (number ``count + 1``): the end of the data, the caps
+        when this opcode's number calls for them, and the next fence; -1 when the stack must
+        be measured from this opcode on.
+
+        The opcode numbered ``count + j`` starts at ``pos + j - 1`` or later, so none that
+        starts before ``pos + guard - count - 1`` reaches the guard number."""
+        end = len(self.data)
+        if pos >= end:
+            raise EOFError("truncated: no STOP opcode")
+        guard = self._guard(count, start)
+        if count + 1 >= guard:
+            if count + 1 - start > MAX_STACK:
+                return -1
+            self._check(self.data[pos], pos + 1, count + 1, _TABLE)
+            guard = self._guard(count + 1, start)
+        return min(end, pos + guard - count - 1)
+
+    def _check(self, code: int, pos: int, count: int, table: list[Any]) -> None:
+        """The per-opcode checks, in the scanner's order: unknown opcode, opcode cap, clock."""
+        if table[code] is None:
+            self.pos = pos
+            raise ValueError(f"unknown opcode {bytes((code,))!r}")
+        if count > MAX_OPCODES:
+            raise _Limit(f"more than {MAX_OPCODES} opcodes: rest not scanned")
+        if count & 4095 == 0 and self.deadline is not None and time.monotonic() > self.deadline:
+            raise _Limit("time budget exhausted: rest not scanned")
+
+    def _careful(self) -> None:
+        """``_one`` for a pickle past MAX_STACK opcodes: the stack is measured after every
+        opcode but GLOBAL and INST (as it always was)."""
+        data = self.data
+        table = _TABLE
+        st = self.stack
+        pos = self.pos
+        count = self.count
+        try:
+            while True:
+                if pos >= len(data):
+                    raise EOFError("truncated: no STOP opcode")
+                code = data[pos]
+                pos += 1
+                count += 1
+                self._check(code, pos, count, table)
+                self.count = count
+                pos = table[code](self, pos)
+                if len(st) > MAX_STACK and code not in _UNCHECKED:
+                    raise _Limit("stack grows past the cap: rest not scanned")
+        except BaseException:
+            if self.pos < pos:
+                self.pos = pos
+            raise
+        finally:
+            self.count = count
 
     # -- stack helpers ----------------------------------------------------------------------
     def pop(self) -> Any:
@@ -353,15 +484,23 @@ class _Machine:
             desc = f"{_desc(module)}.{_desc(name)}"
             self.scan.dynamic.append(f"{self.label()}: {opcode} with computed operands {desc}")
             return UNKNOWN
-        module, name = _compat(module, name, self.proto)
-        ref = GlobalRef(module, name, opcode, self.where)
-        self.scan.add_global(ref)
-        return ref
+        if self.proto < 3:
+            module, name = _compat(module, name, self.proto)
+        return self.scan.ref(module, name, opcode, self.where)
 
     def _call(self, func: Any, args: Any) -> Any:
+        # Obj and Call are built field by field: calling the class runs __init__ in a nested
+        # interpreter frame, which cost more than the rest of a REDUCE
+        obj = _new(Obj)
+        obj.func, obj.args, obj.state = func, args, None
         if isinstance(func, GlobalRef):
-            targs = tuple(args) if isinstance(args, (tuple, list)) else (args,)
-            self.scan.calls.append(Call(func, targs))
+            call = _new(Call)
+            call.ref = func
+            call.args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
+            self.scan.calls.append(call)
+            if func.name not in _CALLS_LOOKED_AT:
+                return obj
+            targs = call.args
             if (func.module, func.name) in NESTED_LOADERS or func.name == "_load_from_bytes":
                 for a in targs:
                     if isinstance(a, (bytes, bytearray)) and not _nested_magic(a):
@@ -370,11 +509,12 @@ class _Machine:
             if func.name in ("_make_skeleton_class", "_make_skeleton_enum") and len(targs) > 1 \
                     and isinstance(targs[1], str):
                 self.scan.qualnames.append(targs[1])
-        return Obj(func, args)
+        return obj
 
-    def _bytes(self, value: bytes) -> None:
+    def _bytes(self, value: bytes, stop: int) -> None:
+        """Bytes that end at ``stop`` and hold a pickle or zip are scanned as one."""
         if _nested_magic(value):
-            _scan_any(value, self.scan, f"{self.label()}#bytes@{self.f.tell() - len(value)}",
+            _scan_any(value, self.scan, f"{self.label()}#bytes@{stop - len(value)}",
                       self.depth + 1, self.deadline)
 
     def _setitems(self, target: Any, items: list[Any]) -> None:
@@ -382,21 +522,17 @@ class _Machine:
             raise IndexError("odd number of items for SETITEMS")
         if isinstance(target, dict):
             _pairs(target, items)
-        for k, v in zip(items[::2], items[1::2], strict=True):
-            if k == "__qualname__" and isinstance(v, str):
-                self.scan.qualnames.append(v)
+        if "__qualname__" in items[::2]:  # (compares each key as the loop does)
+            for k, v in zip(items[::2], items[1::2], strict=True):
+                if k == "__qualname__" and isinstance(v, str):
+                    self.scan.qualnames.append(v)
 
-    def _build(self, obj: Any, state: Any) -> None:
-        if isinstance(state, tuple) and len(state) == 2 and isinstance(state[0], dict):
+    def _build_state(self, state: tuple) -> None:
+        """BUILD with a (state, slotstate) pair: cloudpickle's classes carry __qualname__."""
+        if len(state) == 2 and isinstance(state[0], dict):
             q = state[0].get("__qualname__")
             if isinstance(q, str):
                 self.scan.qualnames.append(q)
-        if isinstance(obj, Obj):
-            obj.state = state
-            func = obj.func
-            if isinstance(func, GlobalRef) and func.name == "NumpyArrayWrapper" \
-                    and func.module.startswith("joblib"):
-                self._skip_joblib_array(state)
 
     def _skip_joblib_array(self, state: Any) -> None:
         """joblib writes raw array bytes (or a nested pickle) right after the wrapper BUILD."""
@@ -412,12 +548,12 @@ class _Machine:
             # object arrays are a complete pickle of their own, read by pickle.load
             sub = _Machine(self.data, self.scan, f"{self.label()}#joblib-array",
                            self.depth + 1, self.deadline)
-            sub.f.seek(self.f.tell())
+            sub.pos = self.pos
             sub.count = self.count
             try:
                 sub._one()
             except _Stop:
-                self.f.seek(sub.f.tell())
+                self.pos = sub.pos
                 return
             raise ValueError("joblib object array is not a complete pickle")
         itemsize = _itemsize(code)
@@ -426,269 +562,513 @@ class _Machine:
             if not isinstance(dim, int) or dim < 0:
                 raise _Limit("joblib array with unknown shape: rest not scanned")
             n *= dim
+        end = len(self.data)
+        pos = self.pos
         if "numpy_array_alignment_bytes" in state:
-            pad = self.f.read(1)
-            if not pad:
+            if pos >= end:
                 raise EOFError("truncated joblib array padding")
-            self.f.read(pad[0])
-        pos = self.f.tell() + n * itemsize
-        if pos > len(self.data):
+            pos = self.pos = min(pos + 1 + self.data[pos], end)
+        pos += n * itemsize
+        if pos > end:
             raise EOFError("truncated joblib array data")
-        self.f.seek(pos)
+        self.pos = pos
 
 
 # -- opcodes: one handler per opcode, dispatched by the opcode byte -----------------------------
-def _op_proto(m: _Machine, arg: Any) -> None:
-    m.proto = arg
-    m.scan.protocols.add(arg)
+# A handler gets the machine and the position after the opcode byte, reads its operand (if
+# any) from m.data and returns the position after it. When it fails, the caller's position
+# (after the opcode byte) is where the error is reported, unless the handler has set m.pos
+# further: to the end of its operand once read, or to the end of the data on a short read (as
+# a file would be).
+_I4 = struct.Struct("<i")
+_U2 = struct.Struct("<H")
+_U4 = struct.Struct("<I")
+_F8 = struct.Struct(">d")
 
 
-def _op_nothing(m: _Machine, arg: Any) -> None:  # FRAME, READONLY_BUFFER
-    pass
+def _take(m: _Machine, pos: int, size: int) -> int:
+    """End of a ``size``-byte operand at ``pos``; a short read fails at the end of the data."""
+    stop = pos + size
+    if stop > len(m.data):
+        m.pos = len(m.data)
+        raise ValueError("not enough data in stream")
+    return stop
 
 
-def _op_stop(m: _Machine, arg: Any) -> None:
+def _op_proto(m: _Machine, pos: int) -> int:
+    stop = _take(m, pos, 1)
+    m.proto = m.data[pos]
+    m.scan.protocols.add(m.proto)
+    return stop
+
+
+def _op_frame(m: _Machine, pos: int) -> int:
+    return _take(m, pos, 8)
+
+
+def _op_nothing(m: _Machine, pos: int) -> int:  # READONLY_BUFFER
+    return pos
+
+
+def _op_stop(m: _Machine, pos: int) -> int:
     raise _Stop
 
 
-def _op_mark(m: _Machine, arg: Any) -> None:
+def _need(m: _Machine, n: int) -> list[Any]:
+    """The stack, once it is known to hold ``n`` items above the last MARK (what ``n``
+    ``pop()`` calls check one by one; a failed pop ends the scan, so nothing is lost by
+    checking all of them first)."""
+    st = m.stack
+    if len(st) - n < (m.marks[-1] if m.marks else 0):
+        raise IndexError("stack underflow")
+    return st
+
+
+def _op_mark(m: _Machine, pos: int) -> int:
     m.marks.append(len(m.stack))
+    return pos
 
 
-def _op_pop(m: _Machine, arg: Any) -> None:
+def _op_pop(m: _Machine, pos: int) -> int:
     if m.marks and len(m.stack) == m.marks[-1]:
         m.marks.pop()  # POP of a MARK
     else:
-        m.pop()
+        _need(m, 1)
+        m.stack.pop()
+    return pos
 
 
-def _op_pop_mark(m: _Machine, arg: Any) -> None:
+def _op_pop_mark(m: _Machine, pos: int) -> int:
     m.pop_mark()
+    return pos
 
 
-def _op_dup(m: _Machine, arg: Any) -> None:
+def _op_dup(m: _Machine, pos: int) -> int:
     m.stack.append(m.top())
+    return pos
 
 
-def _op_none(m: _Machine, arg: Any) -> None:
-    m.stack.append(None)
+def _constant(value: Any) -> Any:
+    def handler(m: _Machine, pos: int) -> int:
+        m.stack.append(value)
+        return pos
+    return handler
 
 
-def _op_true(m: _Machine, arg: Any) -> None:
-    m.stack.append(True)
-
-
-def _op_false(m: _Machine, arg: Any) -> None:
-    m.stack.append(False)
-
-
-def _op_empty_list(m: _Machine, arg: Any) -> None:
+def _op_empty_list(m: _Machine, pos: int) -> int:
     m.stack.append([])
+    return pos
 
 
-def _op_empty_dict(m: _Machine, arg: Any) -> None:
+def _op_empty_dict(m: _Machine, pos: int) -> int:
     m.stack.append({})
+    return pos
 
 
-def _op_empty_tuple(m: _Machine, arg: Any) -> None:
-    m.stack.append(())
-
-
-def _op_empty_set(m: _Machine, arg: Any) -> None:
+def _op_empty_set(m: _Machine, pos: int) -> int:
     m.stack.append(_Set())
+    return pos
 
 
-def _op_tuple(m: _Machine, arg: Any) -> None:
-    m.stack.append(tuple(m.pop_mark()))
+# The hot handlers below do their stack checks inline (no helper call): n pops are checked
+# as len(stack) - n >= the last MARK (or 0), pop_mark as "marks is not empty".
+def _op_tuple(m: _Machine, pos: int) -> int:
+    if not m.marks:
+        raise IndexError("no MARK on the stack")
+    st = m.stack
+    at = m.marks.pop()
+    st[at:] = [tuple(st[at:])]
+    return pos
 
 
-def _op_tuple1(m: _Machine, arg: Any) -> None:
-    m.stack.append((m.pop(),))
+def _op_tuple1(m: _Machine, pos: int) -> int:
+    st = m.stack
+    if len(st) <= (m.marks[-1] if m.marks else 0):
+        raise IndexError("stack underflow")
+    st[-1] = (st[-1],)
+    return pos
 
 
-def _op_tuple2(m: _Machine, arg: Any) -> None:
-    b = m.pop()
-    a = m.pop()
-    m.stack.append((a, b))
+def _op_tuple2(m: _Machine, pos: int) -> int:
+    st = m.stack
+    if len(st) - 2 < (m.marks[-1] if m.marks else 0):
+        raise IndexError("stack underflow")
+    st[-2:] = [(st[-2], st[-1])]
+    return pos
 
 
-def _op_tuple3(m: _Machine, arg: Any) -> None:
-    c = m.pop()
-    b = m.pop()
-    a = m.pop()
-    m.stack.append((a, b, c))
+def _op_tuple3(m: _Machine, pos: int) -> int:
+    st = m.stack
+    if len(st) - 3 < (m.marks[-1] if m.marks else 0):
+        raise IndexError("stack underflow")
+    st[-3:] = [(st[-3], st[-2], st[-1])]
+    return pos
 
 
-def _op_list(m: _Machine, arg: Any) -> None:
+def _op_list(m: _Machine, pos: int) -> int:
     m.stack.append(list(m.pop_mark()))
+    return pos
 
 
-def _op_dict(m: _Machine, arg: Any) -> None:
+def _op_dict(m: _Machine, pos: int) -> int:
     items = m.pop_mark()
     m.stack.append(_pairs({}, items))
+    return pos
 
 
-def _op_frozenset(m: _Machine, arg: Any) -> None:
+def _op_frozenset(m: _Machine, pos: int) -> int:
     m.stack.append(_Set(m.pop_mark()))
+    return pos
 
 
-def _op_append(m: _Machine, arg: Any) -> None:
-    v = m.pop()
+def _op_append(m: _Machine, pos: int) -> int:
+    v = _need(m, 1).pop()
     _append(m.top(), [v])
+    return pos
 
 
-def _op_appends(m: _Machine, arg: Any) -> None:
-    items = m.pop_mark()
-    _append(m.top(), items)
+def _op_appends(m: _Machine, pos: int) -> int:
+    if not m.marks:
+        raise IndexError("no MARK on the stack")
+    st = m.stack
+    at = m.marks.pop()
+    items = st[at:]
+    del st[at:]
+    if not st:
+        raise IndexError("stack underflow")
+    if isinstance(st[-1], list):
+        st[-1].extend(items)
+    return pos
 
 
-def _op_setitem(m: _Machine, arg: Any) -> None:
-    v = m.pop()
-    k = m.pop()
+def _op_setitem(m: _Machine, pos: int) -> int:
+    st = _need(m, 2)
+    v = st.pop()
+    k = st.pop()
     m._setitems(m.top(), [k, v])
+    return pos
 
 
-def _op_setitems(m: _Machine, arg: Any) -> None:
-    items = m.pop_mark()
-    m._setitems(m.top(), items)
+def _op_setitems(m: _Machine, pos: int) -> int:
+    if not m.marks:
+        raise IndexError("no MARK on the stack")
+    st = m.stack
+    at = m.marks.pop()
+    items = st[at:]
+    del st[at:]
+    if not st:
+        raise IndexError("stack underflow")
+    m._setitems(st[-1], items)
+    return pos
 
 
-def _op_additems(m: _Machine, arg: Any) -> None:
+def _op_additems(m: _Machine, pos: int) -> int:
     items = m.pop_mark()
     if isinstance(m.top(), _Set):
         m.top().items.extend(items)
+    return pos
 
 
-def _op_global(m: _Machine, arg: Any) -> None:
-    m.stack.append(m._global(arg[0], arg[1], "GLOBAL"))
+def _line(m: _Machine, pos: int) -> tuple[str, int]:
+    """A GLOBAL/INST operand line (what ``readline`` would give) and the position after it."""
+    data = m.data
+    nl = data.find(b"\n", pos)
+    if nl < 0:
+        m.pos = len(data)
+        raise EOFError("truncated GLOBAL/INST operand")
+    m.pos = nl + 1
+    return data[pos:nl].decode("utf-8"), nl + 1
 
 
-def _op_stack_global(m: _Machine, arg: Any) -> None:
-    nm = m.pop()
-    mod = m.pop()
-    m.stack.append(m._global(mod, nm, "STACK_GLOBAL"))
+def _op_global(m: _Machine, pos: int) -> int:
+    module, pos = _line(m, pos)
+    name, pos = _line(m, pos)
+    m.stack.append(m._global(module, name, "GLOBAL"))
+    return pos
 
 
-def _op_inst(m: _Machine, arg: Any) -> None:
+def _op_stack_global(m: _Machine, pos: int) -> int:
+    st = m.stack
+    if len(st) - 2 < (m.marks[-1] if m.marks else 0):
+        raise IndexError("stack underflow")
+    st[-2:] = [m._global(st[-2], st[-1], "STACK_GLOBAL")]
+    return pos
+
+
+def _op_inst(m: _Machine, pos: int) -> int:
+    module, pos = _line(m, pos)
+    name, pos = _line(m, pos)
     args = m.pop_mark()
-    ref = m._global(arg[0], arg[1], "INST")
+    ref = m._global(module, name, "INST")
     m.stack.append(m._call(ref, tuple(args)))
+    return pos
 
 
-def _op_obj(m: _Machine, arg: Any) -> None:
+def _op_obj(m: _Machine, pos: int) -> int:
     items = m.pop_mark()
     if not items:
         raise IndexError("OBJ without a class")
     m.stack.append(m._call(items[0], tuple(items[1:])))
+    return pos
 
 
-def _op_reduce(m: _Machine, arg: Any) -> None:  # REDUCE, NEWOBJ
-    args = m.pop()
-    func = m.pop()
-    m.stack.append(m._call(func, args))
+def _op_reduce(m: _Machine, pos: int) -> int:  # REDUCE, NEWOBJ
+    st = m.stack
+    if len(st) - 2 < (m.marks[-1] if m.marks else 0):
+        raise IndexError("stack underflow")
+    st[-2:] = [m._call(st[-2], st[-1])]
+    return pos
 
 
-def _op_newobj_ex(m: _Machine, arg: Any) -> None:
-    m.pop()
-    args = m.pop()
-    cls = m.pop()
-    m.stack.append(m._call(cls, args))
+def _op_newobj_ex(m: _Machine, pos: int) -> int:
+    st = _need(m, 3)
+    st[-3:] = [m._call(st[-3], st[-2])]
+    return pos
 
 
-def _op_build(m: _Machine, arg: Any) -> None:
-    state = m.pop()
-    obj = m.top()
-    m._build(obj, state)
+def _op_build(m: _Machine, pos: int) -> int:
+    st = m.stack
+    if len(st) <= (m.marks[-1] if m.marks else 0):
+        raise IndexError("stack underflow")
+    state = st.pop()
+    if not st:
+        raise IndexError("stack underflow")
+    obj = st[-1]
+    if type(state) is tuple:
+        m._build_state(state)
+    if type(obj) is Obj:
+        obj.state = state
+        func = obj.func
+        if type(func) is GlobalRef and func.name == "NumpyArrayWrapper" \
+                and func.module.startswith("joblib"):
+            m.pos = pos
+            m._skip_joblib_array(state)  # moves m.pos past the array's raw bytes
+            return m.pos
+    return pos
 
 
-def _op_put(m: _Machine, arg: Any) -> None:
-    m.memo[int(arg)] = m.top()
+def _put(m: _Machine, key: int, stop: int) -> int:
+    m.pos = stop
+    m.memo[key] = m.top()
+    return stop
 
 
-def _op_memoize(m: _Machine, arg: Any) -> None:
+def _op_binput(m: _Machine, pos: int) -> int:
+    return _put(m, m.data[pos] if pos < len(m.data) else _take(m, pos, 1), pos + 1)
+
+
+def _op_long_binput(m: _Machine, pos: int) -> int:
+    stop = _take(m, pos, 4)
+    return _put(m, _U4.unpack_from(m.data, pos)[0], stop)
+
+
+def _op_memoize(m: _Machine, pos: int) -> int:
     m.memo[len(m.memo)] = m.top()
+    return pos
 
 
-def _op_get(m: _Machine, arg: Any) -> None:
-    key = int(arg)
+def _get(m: _Machine, key: int, stop: int) -> int:
+    m.pos = stop
     if key not in m.memo:
         raise KeyError(f"memo key {key} read before it was written")
     m.stack.append(m.memo[key])
+    return stop
 
 
-def _op_unknown(m: _Machine, arg: Any) -> None:  # PERSID, NEXT_BUFFER
+def _op_binget(m: _Machine, pos: int) -> int:
+    return _get(m, m.data[pos] if pos < len(m.data) else _take(m, pos, 1), pos + 1)
+
+
+def _op_long_binget(m: _Machine, pos: int) -> int:
+    stop = _take(m, pos, 4)
+    return _get(m, _U4.unpack_from(m.data, pos)[0], stop)
+
+
+def _op_unknown(m: _Machine, pos: int) -> int:  # NEXT_BUFFER
     m.stack.append(UNKNOWN)
+    return pos
 
 
-def _op_binpersid(m: _Machine, arg: Any) -> None:
-    m.pop()
-    m.stack.append(UNKNOWN)
+def _op_binpersid(m: _Machine, pos: int) -> int:
+    _need(m, 1)[-1] = UNKNOWN
+    return pos
 
 
-def _op_ext(name: str) -> Any:
-    def handler(m: _Machine, arg: Any) -> None:
-        m.scan.dynamic.append(f"{m.label()}: {name} extension code {arg}")
-        m.stack.append(UNKNOWN)
+def _op_binint(m: _Machine, pos: int) -> int:
+    if pos + 4 > len(m.data):
+        _take(m, pos, 4)
+    m.stack.append(_I4.unpack_from(m.data, pos)[0])
+    return pos + 4
+
+
+def _op_binint1(m: _Machine, pos: int) -> int:
+    stop = _take(m, pos, 1)
+    m.stack.append(m.data[pos])
+    return stop
+
+
+def _op_binint2(m: _Machine, pos: int) -> int:
+    stop = _take(m, pos, 2)
+    m.stack.append(_U2.unpack_from(m.data, pos)[0])
+    return stop
+
+
+def _op_binfloat(m: _Machine, pos: int) -> int:
+    if pos + 8 > len(m.data):
+        _take(m, pos, 8)
+    m.stack.append(_F8.unpack_from(m.data, pos)[0])
+    return pos + 8
+
+
+def _sized(m: _Machine, pos: int, width: int) -> tuple[int, int]:
+    """Start and end of an operand prefixed by its little-endian unsigned ``width``-byte size."""
+    start = _take(m, pos, width)
+    data = m.data
+    size = data[pos] if width == 1 else _U4.unpack_from(data, pos)[0]
+    return start, _take(m, start, size)
+
+
+def _op_long1(m: _Machine, pos: int) -> int:
+    start, stop = _sized(m, pos, 1)
+    m.stack.append(int.from_bytes(m.data[start:stop], "little", signed=True))
+    return stop
+
+
+def _unicode(width: int) -> Any:
+    def handler(m: _Machine, pos: int) -> int:  # SHORT_BINUNICODE, BINUNICODE
+        start, stop = _sized(m, pos, width)
+        m.pos = stop
+        m.stack.append(str(m.data[start:stop], "utf-8", "surrogatepass"))
+        return stop
     return handler
 
 
-_STR_OPS = {"STRING", "BINSTRING", "SHORT_BINSTRING", "UNICODE", "BINUNICODE",
-            "SHORT_BINUNICODE", "BINUNICODE8"}
-_BYTES_OPS = {"BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "BYTEARRAY8"}
-_CONST_OPS = {"INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4", "FLOAT",
-              "BINFLOAT"}
+def _op_short_binbytes(m: _Machine, pos: int) -> int:
+    data = m.data
+    stop = pos + 1 + data[pos] if pos < len(data) else pos + 1
+    if stop > len(data):
+        m.pos = len(data)
+        raise ValueError("truncated bytes1")
+    value = data[pos + 1:stop]
+    m.stack.append(value)
+    if len(value) >= 8:
+        m._bytes(value, stop)
+    return stop
+
+
+def _binbytes(width: int) -> Any:
+    def handler(m: _Machine, pos: int) -> int:  # SHORT_BINBYTES, BINBYTES
+        start, stop = _sized(m, pos, width)
+        value = m.data[start:stop]
+        m.stack.append(value)
+        m.pos = stop
+        m._bytes(value, stop)
+        return stop
+    return handler
+
+
+def _ext(name: str) -> Any:
+    def action(m: _Machine, arg: Any) -> None:
+        m.scan.dynamic.append(f"{m.label()}: {name} extension code {arg}")
+        m.stack.append(UNKNOWN)
+    return action
+
+
+def _via_reader(reader: Any, action: Any) -> Any:
+    """Handler of a rare or text opcode: pickletools' reader over a file view, then
+    ``action(m, operand)``."""
+    def handler(m: _Machine, pos: int) -> int:
+        f = m.file(pos)
+        try:
+            arg = reader(f)
+        finally:
+            m.pos = f.tell()
+        action(m, arg)
+        return m.pos
+    return handler
+
+
+def _push_arg(m: _Machine, arg: Any) -> None:
+    m.stack.append(arg)
+
+
+def _push_bytes_arg(m: _Machine, arg: Any) -> None:
+    m.stack.append(arg)
+    m._bytes(arg, m.pos)
+
+
+def _unknown_arg(m: _Machine, arg: Any) -> None:  # PERSID
+    m.stack.append(UNKNOWN)
+
+
+def _put_arg(m: _Machine, arg: Any) -> None:  # PUT
+    m.memo[int(arg)] = m.top()
+
+
+def _get_arg(m: _Machine, arg: Any) -> None:  # GET
+    _get(m, int(arg), m.pos)
+
+
 _HANDLERS: dict[str, Any] = {
-    "PROTO": _op_proto, "FRAME": _op_nothing, "READONLY_BUFFER": _op_nothing, "STOP": _op_stop,
+    "PROTO": _op_proto, "FRAME": _op_frame, "READONLY_BUFFER": _op_nothing, "STOP": _op_stop,
     "MARK": _op_mark, "POP": _op_pop, "POP_MARK": _op_pop_mark, "DUP": _op_dup,
-    "NONE": _op_none, "NEWTRUE": _op_true, "NEWFALSE": _op_false,
+    "NONE": _constant(None), "NEWTRUE": _constant(True), "NEWFALSE": _constant(False),
     "EMPTY_LIST": _op_empty_list, "EMPTY_DICT": _op_empty_dict,
-    "EMPTY_TUPLE": _op_empty_tuple, "EMPTY_SET": _op_empty_set, "TUPLE": _op_tuple,
+    "EMPTY_TUPLE": _constant(()), "EMPTY_SET": _op_empty_set, "TUPLE": _op_tuple,
     "TUPLE1": _op_tuple1, "TUPLE2": _op_tuple2, "TUPLE3": _op_tuple3, "LIST": _op_list,
     "DICT": _op_dict, "FROZENSET": _op_frozenset, "APPEND": _op_append,
     "APPENDS": _op_appends, "SETITEM": _op_setitem, "SETITEMS": _op_setitems,
     "ADDITEMS": _op_additems, "GLOBAL": _op_global, "STACK_GLOBAL": _op_stack_global,
     "INST": _op_inst, "OBJ": _op_obj, "REDUCE": _op_reduce, "NEWOBJ": _op_reduce,
-    "NEWOBJ_EX": _op_newobj_ex, "BUILD": _op_build, "PUT": _op_put, "BINPUT": _op_put,
-    "LONG_BINPUT": _op_put, "MEMOIZE": _op_memoize, "GET": _op_get, "BINGET": _op_get,
-    "LONG_BINGET": _op_get, "PERSID": _op_unknown, "NEXT_BUFFER": _op_unknown,
-    "BINPERSID": _op_binpersid, "EXT1": _op_ext("EXT1"), "EXT2": _op_ext("EXT2"),
-    "EXT4": _op_ext("EXT4"),
+    "NEWOBJ_EX": _op_newobj_ex, "BUILD": _op_build, "BINPUT": _op_binput,
+    "LONG_BINPUT": _op_long_binput, "MEMOIZE": _op_memoize, "BINGET": _op_binget,
+    "LONG_BINGET": _op_long_binget, "NEXT_BUFFER": _op_unknown, "BINPERSID": _op_binpersid,
+    "BININT": _op_binint, "BININT1": _op_binint1, "BININT2": _op_binint2,
+    "BINFLOAT": _op_binfloat, "LONG1": _op_long1, "SHORT_BINUNICODE": _unicode(1),
+    "BINUNICODE": _unicode(4), "SHORT_BINBYTES": _op_short_binbytes, "BINBYTES": _binbytes(4),
 }
-_PUSH, _PUSH_BYTES, _CALL, _LINES = 0, 1, 2, 3
+# opcodes left to pickletools' readers: what is done with the operand
+_ACTIONS: dict[str, Any] = {
+    "INT": _push_arg, "LONG": _push_arg, "LONG4": _push_arg, "FLOAT": _push_arg,
+    "STRING": _push_arg, "BINSTRING": _push_arg, "SHORT_BINSTRING": _push_arg,
+    "UNICODE": _push_arg, "BINUNICODE8": _push_arg, "BINBYTES8": _push_bytes_arg,
+    "BYTEARRAY8": _push_bytes_arg, "PERSID": _unknown_arg, "PUT": _put_arg, "GET": _get_arg,
+    "EXT1": _ext("EXT1"), "EXT2": _ext("EXT2"), "EXT4": _ext("EXT4"),
+}
+# pushes after which the stack was never measured
+_UNCHECKED = frozenset({ord("c"), ord("i")})  # GLOBAL, INST
 
 
 def _unsupported(name: str) -> Any:
-    def handler(m: _Machine, arg: Any) -> None:
+    def handler(m: _Machine, pos: int) -> int:
         raise ValueError(f"unsupported opcode {name}")
     return handler
 
 
-def _build_table() -> list[tuple[int, Any, Any] | None]:
-    """(kind, operand reader, handler) by opcode byte; None for bytes that are no opcode.
+def _build_table() -> list[Any]:
+    """Handler by opcode byte; None for bytes that are no opcode.
 
     Built on the first scan (pickletools and pickle cost ~2 ms to import; most packages hold
     no pickle)."""
     global _TABLE
     import pickletools
 
-    table: list[tuple[int, Any, Any] | None] = [None] * 256
+    table: list[Any] = [None] * 256
     for op in pickletools.opcodes:
-        reader = op.arg.reader if op.arg is not None else None
         name = op.name
-        if name in _STR_OPS or name in _CONST_OPS:
-            entry = (_PUSH, reader, None)
-        elif name in _BYTES_OPS:
-            entry = (_PUSH_BYTES, reader, None)
-        elif name in ("GLOBAL", "INST"):
-            entry = (_LINES, None, _HANDLERS[name])
+        if name in _HANDLERS:
+            handler = _HANDLERS[name]
+        elif name in _ACTIONS:
+            assert op.arg is not None
+            handler = _via_reader(op.arg.reader, _ACTIONS[name])
         else:
-            entry = (_CALL, reader, _HANDLERS.get(name) or _unsupported(name))
-        table[ord(op.code)] = entry
+            handler = _unsupported(name)
+        table[ord(op.code)] = handler
     _TABLE = table
     return table
 
 
-_TABLE: list[tuple[int, Any, Any] | None] = []
+_TABLE: list[Any] = []
 
 
 
@@ -724,11 +1104,16 @@ def _append(target: Any, items: list[Any]) -> None:
 
 
 def _pairs(target: dict, items: list[Any]) -> dict:
-    for k, v in zip(items[::2], items[1::2], strict=False):
-        try:
-            target[k] = v
-        except TypeError:
-            pass  # unhashable symbolic key
+    try:
+        target.update(zip(items[::2], items[1::2], strict=False))
+    except TypeError:
+        # an unhashable symbolic key: set the pairs one by one, skipping such keys (the pairs
+        # update() set already are set again to the same values, in the same order)
+        for k, v in zip(items[::2], items[1::2], strict=False):
+            try:
+                target[k] = v
+            except TypeError:
+                pass
     return target
 
 
