@@ -11,7 +11,7 @@ from __future__ import annotations
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
-from modelcheck.conformance import ROW, Frame, Issue, conform_frame
+from modelcheck.conformance import ROW, Frame, Issue, PerColumn, conform_frame
 from modelcheck.signature import Schema, TensorSpec, signature_of
 
 if TYPE_CHECKING:
@@ -240,12 +240,13 @@ def to_frame(body: Any, typ: str, info: dict[str, Any], schema: Schema, base: st
         rows = body["data"]
         names = body.get("columns")
         width = len(names) if names is not None else (len(rows[0]) if rows else 0)
-        cols = [list(c) for c in zip(*rows, strict=False)] if rows else [[] for _ in range(width)]
+        # columns as tuples: every check reads a column as a sequence, never changes it
+        cols = list(zip(*rows, strict=False)) if rows else [() for _ in range(width)]
         named = names is not None
         labels = list(names) if named else list(range(width))
-        return Frame(labels, cols, named, [f"{base}/data/*/{j}" for j in range(width)],
-                     cells=[(*b, "data", ROW, j) for j in range(width)],
-                     heads=[(*b, "columns", j) for j in range(width)] if named else None,
+        return Frame(labels, cols, named, PerColumn(lambda j: f"{base}/data/*/{j}", width),
+                     cells=PerColumn(lambda j: (*b, "data", ROW, j), width),
+                     heads=PerColumn(lambda j: (*b, "columns", j), width) if named else None,
                      root=(*b, "columns") if named else (*b, "data"))
     if typ in ("sparse_matrix_csr", "sparse_matrix_csc"):
         return None

@@ -6,11 +6,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from modelcheck.conform_values import FLOAT32_MAX, OK, cast_scalar, clean_cast
-from modelcheck.examples import _same
+from modelcheck.conformance import ROW, Frame
+from modelcheck.examples import _same, to_frame
+from modelcheck.signature import ColSpec, DataType, Schema
 
 _NUMBERS = (int, float)
 
@@ -152,3 +155,35 @@ def test_clean_cast_edges():
     assert clean_cast([None, 1.0], "string", {type(None), float})
     assert clean_cast([True], "boolean", {bool})
     assert not clean_cast([True, None], "boolean", {bool, type(None)})
+
+
+# ---- to_frame: per-column pointers and paths made on demand are the ones it used to list ----
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 6), st.integers(0, 3), st.booleans(), st.booleans())
+def test_split_frame_paths_made_on_demand(width, nrows, named, wrapped):
+    body: dict[str, Any] = {"data": [[0] * width for _ in range(nrows)]}
+    if named:
+        body["columns"] = [f"c{j}" for j in range(width)]
+    base = "/inputs" if wrapped else ""
+    b = ("inputs",) if wrapped else ()
+    schema = Schema([ColSpec(DataType("long"), f"c{j}" if named else None)
+                     for j in range(max(width, 1))])
+    frame = to_frame(body, "dataframe", {"type": "dataframe"}, schema, base)
+    assert isinstance(frame, Frame)
+    width = width if named or nrows else 0  # unnamed and empty: no columns at all
+    assert list(frame.pointers) == [f"{base}/data/*/{j}" for j in range(width)]
+    assert list(frame.cells) == [(*b, "data", ROW, j) for j in range(width)]
+    if named:
+        assert list(frame.heads) == [(*b, "columns", j) for j in range(width)]
+    else:
+        assert frame.heads is None
+    assert [list(c) for c in frame.columns] == [[0] * nrows for _ in range(width)]
+    assert bool(frame.pointers) == (width > 0)
+    if width:
+        assert frame.pointers[-1] == frame.pointers[width - 1]
+        assert frame.pointers[1:] == [f"{base}/data/*/{j}" for j in range(1, width)]
+        assert frame.cell(0, 3) == (*b, "data", 3, 0)
+        assert frame.cell(0, None) == (*b, "data")
+    with pytest.raises(IndexError):
+        frame.pointers[width]
