@@ -51,11 +51,14 @@ def pip_list_mismatch(pkg):
         return
     req = [r for r in env.requirements.lines if r.kind != "invalid"]
     conda = [r for r in (env.conda.pip or []) if r.kind != "invalid"]
+    norms = {id(r): _norm(r) for r in req + conda}  # each line normalised once
+    if len(req) == len(conda) and all(norms[id(r)] == norms[id(c)]
+                                      for r, c in zip(req, conda, strict=True)):
+        return  # the same lines in the same order, as MLflow writes them: nothing differs
     # names on unparsable lines are MC501's: a counterpart of one is not "missing" here too
     broken = {_leading_name(r.text) for r in env.requirements.lines + (env.conda.pip or [])
               if r.kind == "invalid"} - {None}
     rf, cf = env.requirements.file, env.conda.file
-    norms = {id(r): _norm(r) for r in req + conda}  # each line normalised once
 
     def norm(r: ReqLine) -> str:
         return norms[id(r)]
