@@ -58,6 +58,62 @@ def scan_skops(data: bytes) -> SkopsScan:
         out.problem = "schema.json is not a JSON object"
         return out
     out.protocol = schema.get("protocol")
+    types, count = _walk(schema)
+    if count > MAX_NODES:
+        out.problem = f"schema.json has more than {MAX_NODES} nodes: rest not scanned"
+        types = _walk_capped(schema)
+    out.types = list(types)
+    return out
+
+
+def _walk(node: Any) -> tuple[dict[str, None], int]:
+    """The types the tree's objects name, in pre-order, and the tree's node count (scalars
+    included).
+
+    Written for speed (a skops model's schema has ~50 objects, each with ~5 scalars): only
+    objects and arrays are pushed, a scalar being counted with its parent (``len``), so
+    scalars cost no push, pop or type test; the objects are met in the full walk's order,
+    and each is looked at as ``_names`` does, inline."""
+    seen: dict[str, None] = {}
+    count = 1
+    stack: list[Any] = [node]
+    pop = stack.pop
+    more = stack.extend
+    while stack:
+        node = pop()
+        count += len(node)
+        if type(node) is list:
+            more([v for v in reversed(node) if type(v) is dict or type(v) is list])
+            continue
+        mod = node.get("__module__")
+        cls = node.get("__class__")
+        if type(mod) is str and type(cls) is str:  # json.loads makes exact str/dict/list
+            inner = node.get("content")
+            if type(inner) is not dict or "module_path" not in inner:
+                seen.setdefault(mod + "." + cls)
+        if "module_path" in node:
+            mp, fn = node["module_path"], node.get("function")
+            if type(mp) is str and type(fn) is str:
+                seen.setdefault(mp + "." + fn)
+        more([v for v in reversed(node.values()) if type(v) is dict or type(v) is list])
+    return seen, count
+
+
+def _names(node: dict, seen: dict[str, None]) -> None:
+    """What one schema node builds: its ``__module__.__class__`` (not for function nodes,
+    named by ``module_path.function`` in their content) and a function it names."""
+    mod, cls = node.get("__module__"), node.get("__class__")
+    inner = node.get("content")
+    is_function = isinstance(inner, dict) and "module_path" in inner
+    if isinstance(mod, str) and isinstance(cls, str) and not is_function:
+        seen.setdefault(f"{mod}.{cls}")
+    mp, fn = node.get("module_path"), node.get("function")
+    if isinstance(mp, str) and isinstance(fn, str):
+        seen.setdefault(f"{mp}.{fn}")
+
+
+def _walk_capped(schema: Any) -> dict[str, None]:
+    """The walk node by node, for a tree over MAX_NODES: the types met before the cap."""
     seen: dict[str, None] = {}
     stack: list[Any] = [schema]
     count = 0
@@ -65,24 +121,15 @@ def scan_skops(data: bytes) -> SkopsScan:
         node = stack.pop()
         count += 1
         if count > MAX_NODES:
-            out.problem = f"schema.json has more than {MAX_NODES} nodes: rest not scanned"
             break
         if isinstance(node, list):
             stack.extend(reversed(node))
             continue
         if not isinstance(node, dict):
             continue
-        mod, cls = node.get("__module__"), node.get("__class__")
-        inner = node.get("content")
-        is_function = isinstance(inner, dict) and "module_path" in inner
-        if isinstance(mod, str) and isinstance(cls, str) and not is_function:
-            seen.setdefault(f"{mod}.{cls}")
-        mp, fn = node.get("module_path"), node.get("function")
-        if isinstance(mp, str) and isinstance(fn, str):
-            seen.setdefault(f"{mp}.{fn}")
+        _names(node, seen)
         stack.extend(reversed(list(node.values())))
-    out.types = list(seen)
-    return out
+    return seen
 
 
 def default_trusted(qualname: str) -> bool:
