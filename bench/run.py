@@ -171,6 +171,38 @@ def bench_instructions(pkg: Path) -> None:
         f"{cold / base:.1f}x", "")
 
 
+# checks every package under argv[1] argv[2] times in one process (start-up paid once)
+_LOOP = """
+import sys
+from pathlib import Path
+from modelcheck.api import _local_package
+from modelcheck.engine import check_package_obj, select_rules
+from modelcheck.registry import all_rules
+from modelcheck.settings import Settings
+settings = Settings()
+rules = select_rules(all_rules(), settings)
+pkgs = sorted(p for p in Path(sys.argv[1]).iterdir() if p.is_dir())
+for _ in range(int(sys.argv[2])):
+    for p in pkgs:
+        check_package_obj(_local_package(str(p), p.name, settings), rules, settings)
+"""
+
+
+def bench_package_instructions(root: Path) -> None:
+    """Instructions per package (valgrind), warm: the checks of every package under ``root``
+    run twice minus once, in one process, so start-up and first-use costs cancel out."""
+    n = sum(1 for p in root.iterdir() if p.is_dir())
+    once = instructions([sys.executable, "-c", _LOOP, str(root), "1"])
+    twice = instructions([sys.executable, "-c", _LOOP, str(root), "2"])
+    if once is None or twice is None:
+        row("per package, instructions", "(absent)", "no valgrind: skipped")
+        return
+    py = instructions([sys.executable, "-c", "pass"]) or 1
+    per = (twice - once) / n
+    row(f"per package, instructions ({n} pkgs, warm)", f"{per / 1e6:.1f} M",
+        f"{py / 1e6:.0f} M (py)", f"{per / py:.2f}x", "")
+
+
 def bench_throughput(counts: list[int], failures: list[str], quick: bool,
                      base_cpu: float) -> None:
     cpus = os.cpu_count() or 1
@@ -199,7 +231,13 @@ def bench_throughput(counts: list[int], failures: list[str], quick: bool,
                 f"<= {TARGETS['rss_mb']:.0f} MB")
             if rss > TARGETS["rss_mb"]:
                 failures.append(f"peak RSS {rss:.0f} MB > {TARGETS['rss_mb']:.0f} MB")
-    print("\n(ratio column: CPU per package, all processes)")
+    if not quick:
+        root = OUT / "corpus-200"
+        if not (root / "pkg00199").exists():
+            shutil.rmtree(root, ignore_errors=True)
+            generate(root, 200, seed=200)
+        bench_package_instructions(root)
+    print("\n(ratio column: CPU per package, all processes; instructions: python -c pass)")
 
 
 def _per_package_cpu(root: Path, repeats: int) -> float:
