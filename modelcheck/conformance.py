@@ -136,43 +136,53 @@ def conform_frame(frame: Frame, schema: Schema, v3: bool) -> list[Issue]:
                              at=frame.root))
             return out
         pairs = list(zip(specs, range(len(specs)), strict=False))
+    columns, numpy = frame.columns, frame.via_numpy
     for spec, i in pairs:
-        values = frame.columns[i]
+        values = columns[i]
         if not values:
             continue
-        t = spec.type
-        if not frame.via_numpy and clean_cast(values, t.kind, set(map(type, values))):
+        kind = spec.type.kind
+        if not numpy and (kind == "string" or clean_cast(values, kind, set(map(type, values)))):
             continue  # the common clean column, proven without a call per value
-        required = spec.is_required(3 if v3 else 2)
-
-        def check(vals: list[Any], t=t, required=required) -> tuple[str | None, str | None]:
-            if t.kind in SCALAR_TYPES:
-                if frame.via_numpy:
-                    return json_cast(vals, t.kind, v3)
-                return cast_scalar(vals, t.kind, v3, kind_of(vals))
-            return enforce_column(vals, t, required, v3)
-
-        err, lossy = check(values)
-        col = _label(frame.names[i]) if frame.named else f"#{i}"
-        if err:
-            issue = Issue("MC412", "error", f"column {col}: expected {t}, {err}",
-                          frame.pointers[i], frame.names[i])
-        elif lossy and lossy.startswith(NOTE):
-            issue = Issue("MC414", "note", f"column {col} ({t}): {lossy[len(NOTE):]}",
-                          frame.pointers[i], frame.names[i])
-        elif lossy:
-            issue = Issue("MC414", "warning",
-                          f"column {col} ({t}): MLflow accepts it but changes the value: "
-                          f"{lossy}", frame.pointers[i], frame.names[i])
-        else:
-            continue
-        row = first_row(values, (lambda v: check(v)[0] is not None) if err
-                        else (lambda v: check(v)[1] is not None))
-        issue.at = frame.cell(i, row)
-        if row is not None and len(values) > 1 and t.kind in SCALAR_TYPES:
-            issue.message += f" (first at row {row})"
-        out.append(issue)
+        issue = _column_issue(frame, spec, i, values, v3)
+        if issue is not None:
+            out.append(issue)
     return out
+
+
+def _column_issue(frame: Frame, spec: ColSpec, i: int, values: Sequence[Any], v3: bool
+                  ) -> Issue | None:
+    """What MLflow does with column ``i`` of the example (None: it takes it unchanged)."""
+    t = spec.type
+    required = spec.is_required(3 if v3 else 2)
+
+    def check(vals: Sequence[Any]) -> tuple[str | None, str | None]:
+        if t.kind in SCALAR_TYPES:
+            if frame.via_numpy:
+                return json_cast(vals, t.kind, v3)
+            return cast_scalar(vals, t.kind, v3, kind_of(vals))
+        return enforce_column(vals, t, required, v3)
+
+    err, lossy = check(values)
+    col = _label(frame.names[i]) if frame.named else f"#{i}"
+    if err:
+        issue = Issue("MC412", "error", f"column {col}: expected {t}, {err}",
+                      frame.pointers[i], frame.names[i])
+    elif lossy and lossy.startswith(NOTE):
+        issue = Issue("MC414", "note", f"column {col} ({t}): {lossy[len(NOTE):]}",
+                      frame.pointers[i], frame.names[i])
+    elif lossy:
+        issue = Issue("MC414", "warning",
+                      f"column {col} ({t}): MLflow accepts it but changes the value: "
+                      f"{lossy}", frame.pointers[i], frame.names[i])
+    else:
+        return None
+    row = first_row(values, (lambda v: check(v)[0] is not None) if err
+                    else (lambda v: check(v)[1] is not None))
+    issue.at = frame.cell(i, row)
+    if row is not None and len(values) > 1 and t.kind in SCALAR_TYPES:
+        issue.message += f" (first at row {row})"
+    return issue
 
 
 def first_row(values: list[Any], bad: Any) -> int | None:
