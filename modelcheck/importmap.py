@@ -152,14 +152,41 @@ def distributions_for(module: str) -> tuple[str, ...]:
 
 def provided(module: str, dists: set[str]) -> bool:
     """True when one of ``dists`` (canonical names) provides ``module``, directly or along."""
-    closure = set(dists)
-    frontier = list(dists)
+    return any(d in dists or not _brought_by(d).isdisjoint(dists)
+               for d in distributions_for(module))
+
+
+def _reach(dist: str) -> set[str]:
+    """Every distribution installing ``dist`` brings along, transitively."""
+    seen: set[str] = set()
+    frontier = [dist]
     while frontier:
         for extra in BRINGS_ALONG.get(frontier.pop(), ()):
-            if extra not in closure:
-                closure.add(extra)
+            if extra not in seen:
+                seen.add(extra)
                 frontier.append(extra)
-    return any(d in closure for d in distributions_for(module))
+    return seen
+
+
+_BROUGHT_BY: dict[str, frozenset[str]] = {}
+
+
+def _brought_by(dist: str) -> frozenset[str]:
+    """The distributions that bring ``dist`` along (transitively).
+
+    ``provided`` used to compute the closure of a package's requirements on every call (~5
+    per package); this inverse of the (constant) BRINGS_ALONG table is made once instead,
+    on first use."""
+    if not _BROUGHT_BY:
+        inverse: dict[str, set[str]] = {}
+        for key in BRINGS_ALONG:
+            for extra in _reach(key):
+                inverse.setdefault(extra, set()).add(key)
+        _BROUGHT_BY.update({k: frozenset(v) for k, v in inverse.items()})
+    return _BROUGHT_BY.get(dist, _NOTHING)
+
+
+_NOTHING: frozenset[str] = frozenset()
 
 
 _FALLBACK_STDLIB = frozenset("""

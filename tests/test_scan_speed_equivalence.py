@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import modelcheck.pickles as new
-from modelcheck import skops_scan
+from modelcheck import importmap, skops_scan
 
 HERE = Path(__file__).parent
 PICKLE_EXTS = {".pkl", ".pt", ".pth", ".pickle", ".joblib", ".bin", ".ckpt"}
@@ -335,3 +335,28 @@ json_values = st.recursive(
                        json_values, max_size=6))
 def test_skops_generated_schemas(schema: dict[str, Any]) -> None:
     same_skops(_skops_zip(schema))
+
+
+# -- importmap.provided: the inverse table against the per-call closure ---------------------
+def legacy_provided(module: str, dists: set[str]) -> bool:
+    """FROZEN: importmap.provided before the inverse table (commit 882a9e0)."""
+    closure = set(dists)
+    frontier = list(dists)
+    while frontier:
+        for extra in importmap.BRINGS_ALONG.get(frontier.pop(), ()):
+            if extra not in closure:
+                closure.add(extra)
+                frontier.append(extra)
+    return any(d in closure for d in importmap.distributions_for(module))
+
+
+_DISTS = sorted({*importmap.BRINGS_ALONG, "foo", "bar-baz",
+                 *(d for v in importmap.BRINGS_ALONG.values() for d in v),
+                 *(d for v in importmap.IMPORT_TO_DISTS.values() for d in v)})
+_MODULES = sorted({*importmap.IMPORT_TO_DISTS, "foo", "numpy.core", "Foo_Bar.x", "yaml.cyaml"})
+
+
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(st.sampled_from(_MODULES), st.sets(st.sampled_from(_DISTS), max_size=12))
+def test_provided_matches_closure(module: str, dists: set[str]) -> None:
+    assert importmap.provided(module, dists) == legacy_provided(module, dists)
