@@ -8,7 +8,7 @@ found: reading problems (MC401-MC406) and conformance to the signature (MC411-MC
 
 from __future__ import annotations
 
-from itertools import chain
+from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any
 
 from modelcheck.conformance import ROW, Frame, Issue, PerColumn, conform_frame
@@ -138,7 +138,7 @@ def _form_error(typ: Any, info: dict[str, Any], data: Any) -> str | None:
     if typ == "dataframe":
         orient = info.get("pandas_orient", "split")
         if orient == "records":
-            if not (isinstance(data, list) and all(isinstance(r, dict) for r in data)):
+            if not (isinstance(data, list) and all(map(isinstance, data, repeat(dict)))):
                 return "pandas_orient records needs a list of objects"
             return None
         if not isinstance(data, dict) or not isinstance(data.get("data"), list):
@@ -150,9 +150,12 @@ def _form_error(typ: Any, info: dict[str, Any], data: Any) -> str | None:
         if cols is not None and not isinstance(cols, list):
             return "'columns' must be a list"
         rows = data["data"]
-        if not all(isinstance(r, list) for r in rows):
+        # map() runs isinstance/len in C: no Python step per row of a clean example
+        if not all(map(isinstance, rows, repeat(list))):
             return "every row of 'data' must be a list"
         width = len(cols) if cols is not None else (len(rows[0]) if rows else 0)
+        if all(map(width.__eq__, map(len, rows))):
+            return None
         for i, r in enumerate(rows):
             if len(r) != width:
                 return (f"row {i} has {len(r)} values but "

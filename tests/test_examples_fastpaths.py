@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from modelcheck.conform_values import FLOAT32_MAX, OK, cast_scalar, clean_cast
 from modelcheck.conformance import ROW, Frame
-from modelcheck.examples import _same, to_frame
+from modelcheck.examples import _form_error, _same, to_frame
 from modelcheck.signature import ColSpec, DataType, Schema
 
 _NUMBERS = (int, float)
@@ -187,3 +187,37 @@ def test_split_frame_paths_made_on_demand(width, nrows, named, wrapped):
         assert frame.cell(0, None) == (*b, "data")
     with pytest.raises(IndexError):
         frame.pointers[width]
+
+
+# ---- _form_error: the row checks run in C, with the same verdicts and messages -------------
+
+def reference_split_rows_error(cols: Any, rows: list[Any]) -> str | None:
+    if not all(isinstance(r, list) for r in rows):
+        return "every row of 'data' must be a list"
+    width = len(cols) if cols is not None else (len(rows[0]) if rows else 0)
+    for i, r in enumerate(rows):
+        if len(r) != width:
+            return (f"row {i} has {len(r)} values but "
+                    + (f"there are {width} columns" if cols is not None
+                       else f"row 0 has {width}"))
+    return None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.none(), st.lists(st.text(max_size=1), max_size=3)),
+       st.lists(st.one_of(st.lists(st.integers(0, 1), max_size=3), st.text(max_size=2),
+                          st.dictionaries(st.text(max_size=1), st.none(), max_size=2)),
+                max_size=4))
+def test_split_form_error_agrees(cols, rows):
+    data: dict[str, Any] = {"data": rows}
+    if cols is not None:
+        data["columns"] = cols
+    assert _form_error("dataframe", {}, data) == reference_split_rows_error(cols, rows)
+
+
+@given(st.lists(st.one_of(st.dictionaries(st.text(max_size=1), st.none(), max_size=2),
+                          st.lists(st.none(), max_size=1), st.none()), max_size=4))
+def test_records_form_error_agrees(rows):
+    want = None if all(isinstance(r, dict) for r in rows) else \
+        "pandas_orient records needs a list of objects"
+    assert _form_error("dataframe", {"pandas_orient": "records"}, rows) == want
