@@ -461,11 +461,6 @@ class _Machine:
             self.count = count
 
     # -- stack helpers ----------------------------------------------------------------------
-    def pop(self) -> Any:
-        if not self.stack or (self.marks and len(self.stack) <= self.marks[-1]):
-            raise IndexError("stack underflow")
-        return self.stack.pop()
-
     def pop_mark(self) -> list[Any]:
         if not self.marks:
             raise IndexError("no MARK on the stack")
