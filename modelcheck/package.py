@@ -192,9 +192,10 @@ class ModelPackage:
         e = self.entry(rel)
         if e.kind != "file":
             return b""
-        if e.size <= HEAD_WHOLE:
+        if e.size <= HEAD_WHOLE and self.bytes_read + e.size <= self.read_budget:
             r = self.read(rel)
-            return r.data[:n] if r.data is not None else b""
+            if r.data is not None:
+                return r.data[:n]
         try:
             return self.source.read(rel, n)[:n]
         except (OSError, ValueError):

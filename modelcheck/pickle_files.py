@@ -57,13 +57,7 @@ class PickleFile(Record):
 
 def head(pkg: ModelPackage, rel: str, n: int = 64) -> bytes:
     """First ``n`` bytes of a regular file inside the package (b"" when unreadable)."""
-    e = pkg.entry(rel)
-    if e.kind != "file":
-        return b""
-    try:
-        return pkg.source.read(rel, n)[:n]
-    except (OSError, ValueError):
-        return b""
+    return pkg.head(rel, n)
 
 
 def is_lfs_pointer(pkg: ModelPackage, rel: str) -> bool:

@@ -108,3 +108,12 @@ def test_root_given_through_a_symlink_is_made_real(pkg_dir: Path, tmp_path: Path
     assert LocalSource(str(link)).root == os.path.realpath(pkg_dir)
     assert LocalSource(str(link) + "/").root == os.path.realpath(pkg_dir)
     assert LocalSource(str(pkg_dir / "sub" / "..")).root == os.path.realpath(pkg_dir)
+
+
+def test_heads_do_not_spend_a_budget_they_would_exceed(pkg_dir: Path) -> None:
+    src = CountingSource(str(pkg_dir))
+    pkg = ModelPackage(src, read_budget=10)
+    assert pkg.head("MLmodel", 5) == (pkg_dir / "MLmodel").read_bytes()[:5]
+    assert pkg.bytes_read == 0 and src.reads == [("MLmodel", 5)]
+    r = pkg.read("MLmodel")
+    assert not r.ok and "read budget" in (r.problem or "")
