@@ -30,6 +30,7 @@ _U2 = struct.Struct("<H")
 _U4 = struct.Struct("<I")
 _F8 = struct.Struct(">d")
 
+
 def _take(m: _Machine, pos: int, size: int) -> int:
     """End of a ``size``-byte operand at ``pos``; a short read fails at the end of the data."""
     stop = pos + size
