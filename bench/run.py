@@ -212,7 +212,7 @@ def bench_throughput(counts: list[int], failures: list[str], quick: bool,
         if not (root / f"pkg{n - 1:05d}").exists():
             shutil.rmtree(root, ignore_errors=True)
             generate(root, n, seed=n)
-        for jobs, label in ((1, "1 core"), (0, f"all {cpus} cores")):
+        for jobs, label in ((1, "1 core"), (0, f"all {cpus} cores ({cpus + 1} workers)")):
             wall, cpu, rss, code = run_measured(mc(str(root), "-j", str(jobs)))
             rate = n / wall
             target = f">= {TARGETS['pkgs_per_s_all']:.0f}/s" if jobs == 0 else ""

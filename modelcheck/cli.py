@@ -69,7 +69,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="record current findings in FILE and exit 0")
     c.add_argument("--config", default=None, metavar="FILE",
                    help="config file (default: modelcheck.toml or pyproject.toml, upward)")
-    c.add_argument("--jobs", "-j", type=int, default=None, help="parallel workers")
+    c.add_argument("--jobs", "-j", type=int, default=None,
+                   help="local trees: worker processes (default: one per core, plus one to "
+                        "keep the cores busy while another waits on the disk); buckets: "
+                        "packages fetched at once (default 16)")
     c.add_argument("--statistics", action="store_true", help="count findings per rule")
     c.add_argument("-q", "--quiet", action="store_true", help="only findings and the summary")
     c.add_argument("--color", choices=("auto", "always", "never"), default="auto")
