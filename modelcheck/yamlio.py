@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-import threading
 from typing import Any
 
 from modelcheck.records import FACTORY, Record
@@ -142,7 +141,28 @@ def join_pointer(*parts: object) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-_local = threading.local()  # a ruamel YAML object is not thread-safe: one per thread
+class _Local:
+    """Per-thread ruamel objects (a YAML object is not thread-safe), made on first use: a
+    check whose YAML the block reader takes never needs them, nor ``threading``."""
+
+    _data: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._thread(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._thread(), name, value)
+
+    @classmethod
+    def _thread(cls) -> Any:
+        if cls._data is None:
+            import threading
+
+            cls._data = threading.local()
+        return cls._data
+
+
+_local = _Local()
 
 
 def _parser(pure: bool = False):
