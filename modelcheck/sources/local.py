@@ -64,7 +64,7 @@ class LocalSource(Source):
 
     def read(self, rel: str, limit: int) -> bytes:
         norm = normalize(rel)
-        if norm and "/" not in norm:
+        if _NOFOLLOW and norm and "/" not in norm:
             fd = self._open_top(norm)
             if fd is not None:
                 return _read_fd(fd, limit, rel)
@@ -132,7 +132,8 @@ class LocalSource(Source):
         return out, False
 
 
-_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # absent on Windows: no open without an lstat there
+_FLAGS = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0)
 
 
 def _read_fd(fd: int, limit: int, rel: str) -> bytes:
