@@ -254,7 +254,8 @@ def bench_throughput(counts: list[int], failures: list[str], quick: bool,
             shutil.rmtree(root, ignore_errors=True)
             generate(root, 200, seed=200)
         bench_package_instructions(root)
-    print("\n(ratio column: CPU per package, all processes; instructions: python -c pass)")
+    print("\n(ratio column: CPU per package, all processes"
+          + ("; instructions: python -c pass)" if not quick else ")"))
 
 
 def _per_package_cpu(root: Path, repeats: int) -> float:
