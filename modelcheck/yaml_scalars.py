@@ -41,6 +41,9 @@ _OTHER = re.compile(r"[0-9][0-9][0-9][0-9]-|<<\Z|=\Z")
 
 # every character PYYAML_INT or PYYAML_FLOAT can match: a text with any other is neither
 _NUMERIC_CHARS = frozenset("0123456789_+-.:xXoObBeEaAcCdDfFiInNtT")
+# letters an int or float can hold only after "0x" (hex digits), "0b" or "." (inf, nan): e/E
+# (exponents) excepted
+_NOT_E = frozenset("xXoObBaAcCdDfFiInNtT")
 
 
 @functools.cache
@@ -74,6 +77,9 @@ def plain_value(text: str) -> Any:
         raise NotSimple(text)
     if text.count(".") > 1 or not _NUMERIC_CHARS.issuperset(text):
         return text  # "3.11.7", "-r requirements.txt": no int or float has two dots or these
+    body = text[1:] if text[0] in "+-" else text
+    if body[:2] not in ("0x", "0b") and body[:1] != "." and not _NOT_E.isdisjoint(text):
+        return text  # a hex run id such as "16980f64...": only hex ints (0x) have such letters
     if _numeric(PYYAML_INT)(text):
         raise NotSimple(text)
     if _numeric(PYYAML_FLOAT)(text):
