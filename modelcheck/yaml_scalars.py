@@ -51,6 +51,16 @@ def _numeric(pattern: str) -> Callable[[str], Any]:
     return re.compile(pattern, re.X).fullmatch  # compiled on first use: most runs never do
 
 
+def is_pyyaml_int(text: str) -> bool:
+    """PyYAML resolves the plain scalar ``text`` as an int."""
+    return _numeric(PYYAML_INT)(text) is not None
+
+
+def is_pyyaml_float(text: str) -> bool:
+    """PyYAML resolves the plain scalar ``text`` as a float."""
+    return _numeric(PYYAML_FLOAT)(text) is not None
+
+
 class NotSimple(Exception):
     """A scalar whose value only the full constructor builds."""
 
@@ -80,9 +90,9 @@ def plain_value(text: str) -> Any:
     body = text[1:] if text[0] in "+-" else text
     if body[:2] not in ("0x", "0b") and body[:1] != "." and not _NOT_E.isdisjoint(text):
         return text  # a hex run id such as "16980f64...": only hex ints (0x) have such letters
-    if _numeric(PYYAML_INT)(text):
+    if is_pyyaml_int(text):
         raise NotSimple(text)
-    if _numeric(PYYAML_FLOAT)(text):
+    if is_pyyaml_float(text):
         if DEC_FLOAT.fullmatch(text):
             return decimal_float(text)
         raise NotSimple(text)

@@ -19,9 +19,9 @@ from modelcheck.yaml_scalars import (
     DEC_FLOAT,
     DEC_INT,
     PYYAML_BOOLS,
-    PYYAML_FLOAT,
-    PYYAML_INT,
     decimal_float,
+    is_pyyaml_float,
+    is_pyyaml_int,
 )
 
 MAX_ALIAS_EXPANSION = 100_000
@@ -234,9 +234,9 @@ def _as_pyyaml(tag: str, value: Any, implicit: Any) -> str:
         return tag
     if tag == _BOOL_TAG and value not in PYYAML_BOOLS:
         return _STR_TAG
-    if tag == _FLOAT_TAG and not re.fullmatch(PYYAML_FLOAT, value, re.X):
+    if tag == _FLOAT_TAG and not is_pyyaml_float(value):
         return _STR_TAG
-    if tag == _INT_TAG and not re.fullmatch(PYYAML_INT, value, re.X):
+    if tag == _INT_TAG and not is_pyyaml_int(value):
         return _STR_TAG
     return tag
 
