@@ -55,14 +55,9 @@ class PickleFile(Record):
         self.lfs = lfs
 
 
-def head(pkg: ModelPackage, rel: str, n: int = 64) -> bytes:
-    """First ``n`` bytes of a regular file inside the package (b"" when unreadable)."""
-    return pkg.head(rel, n)
-
-
 def is_lfs_pointer(pkg: ModelPackage, rel: str) -> bool:
     e = pkg.entry(rel)
-    return e.kind == "file" and e.size < 1024 and head(pkg, rel, len(LFS_HEAD)) == LFS_HEAD
+    return e.kind == "file" and e.size < 1024 and pkg.head(rel, len(LFS_HEAD)) == LFS_HEAD
 
 
 def named_pickles(pkg: ModelPackage) -> dict[str, str]:
@@ -86,7 +81,7 @@ def named_pickles(pkg: ModelPackage) -> dict[str, str]:
 
 
 def _sniff(pkg: ModelPackage, rel: str) -> bool:
-    h = head(pkg, rel, 4)
+    h = pkg.head(rel, 4)
     return len(h) >= 2 and h[0] == 0x80 and 2 <= h[1] <= 5
 
 
@@ -105,7 +100,7 @@ def _pickle_files(pkg: ModelPackage) -> list[PickleFile]:
         low = e.path.lower()
         if low.endswith(PICKLE_EXTS):
             if low.endswith(".bin") and not _sniff(pkg, e.path) \
-                    and head(pkg, e.path, 4) != b"PK\x03\x04":
+                    and pkg.head(e.path, 4) != b"PK\x03\x04":
                 continue  # .bin is only a pickle when it looks like one
             found[e.path] = PickleFile(e.path, "pickle file extension")
         elif not low.endswith(SKIP_SNIFF) and e.size >= 8 and _sniff(pkg, e.path):
