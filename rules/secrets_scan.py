@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from modelcheck.model import Hit, Level, rule
@@ -57,15 +58,12 @@ def _re(source: str, flags: int = 0) -> re.Pattern[str]:
     return pat
 
 
+@functools.cache
 def _any_trigger() -> re.Pattern[str]:
     """One pattern matching wherever any trigger occurs: a file it finds nothing in cannot
     hold a secret, and the per-kind search below runs only on files where it finds one."""
-    pat = _compiled.get("")
-    if pat is None:
-        triggers = sorted({t for _kind, ts, _src, _g in _SPECS for t in ts}, key=len,
-                          reverse=True)
-        pat = _compiled[""] = re.compile("|".join(map(re.escape, triggers)))
-    return pat
+    triggers = sorted({t for _kind, ts, _src, _g in _SPECS for t in ts}, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, triggers)))
 
 
 def _is_text_candidate(path: str) -> bool:
