@@ -32,6 +32,7 @@ REPO = HERE.parent
 OUT = HERE / "out"
 sys.path.insert(0, str(HERE))
 
+from check_loop import per_package_cpu  # noqa: E402
 from corpus import generate, make_package, templates  # noqa: E402
 
 MLFLOW_VENV = HERE / ".venv-mlflow"
@@ -171,29 +172,13 @@ def bench_instructions(pkg: Path) -> None:
         f"{cold / base:.1f}x", "")
 
 
-# checks every package under argv[1] argv[2] times in one process (start-up paid once)
-_LOOP = """
-import sys
-from pathlib import Path
-from modelcheck.api import _local_package
-from modelcheck.engine import check_package_obj, select_rules
-from modelcheck.registry import all_rules
-from modelcheck.settings import Settings
-settings = Settings()
-rules = select_rules(all_rules(), settings)
-pkgs = sorted(p for p in Path(sys.argv[1]).iterdir() if p.is_dir())
-for _ in range(int(sys.argv[2])):
-    for p in pkgs:
-        check_package_obj(_local_package(str(p), p.name, settings), rules, settings)
-"""
-
-
 def bench_package_instructions(root: Path) -> None:
     """Instructions per package (valgrind), warm: the checks of every package under ``root``
     run twice minus once, in one process, so start-up and first-use costs cancel out."""
     n = sum(1 for p in root.iterdir() if p.is_dir())
-    once = instructions([sys.executable, "-c", _LOOP, str(root), "1"])
-    twice = instructions([sys.executable, "-c", _LOOP, str(root), "2"])
+    loop = str(HERE / "check_loop.py")
+    once = instructions([sys.executable, loop, str(root), "1"])
+    twice = instructions([sys.executable, loop, str(root), "2"])
     if once is None or twice is None:
         row("per package, instructions", "(absent)", "no valgrind: skipped")
         return
@@ -258,27 +243,6 @@ def bench_throughput(counts: list[int], failures: list[str], quick: bool,
           + ("; instructions: python -c pass)" if not quick else ")"))
 
 
-def _per_package_cpu(root: Path, repeats: int) -> float:
-    """CPU seconds per package for checking every package under ``root`` in this process
-    (warm: start-up excluded), best of ``repeats``."""
-    from modelcheck.api import _local_package
-    from modelcheck.engine import check_package_obj, select_rules
-    from modelcheck.registry import all_rules
-    from modelcheck.settings import Settings
-
-    settings = Settings()
-    rules = select_rules(all_rules(), settings)
-    pkgs = sorted(p for p in root.iterdir() if p.is_dir())
-    check_package_obj(_local_package(str(pkgs[0]), "w", settings), rules, settings)
-    best = float("inf")
-    for _ in range(repeats):
-        t = time.process_time()
-        for p in pkgs:
-            check_package_obj(_local_package(str(p), p.name, settings), rules, settings)
-        best = min(best, (time.process_time() - t) / len(pkgs))
-    return best
-
-
 def bench_growth(quick: bool, failures: list[str]) -> None:
     import random
 
@@ -302,7 +266,7 @@ def bench_growth(quick: bool, failures: list[str]) -> None:
                                  rnd=rnd)
             size = {"columns": cols, "example rows (20 columns)": rows,
                     "requirements": reqs}[axis]
-            per.append((size, _per_package_cpu(root, 3)))
+            per.append((size, per_package_cpu(root, 3)))
         (s0, t0), (s2, t2) = per[0], per[-1]
         growth = t2 / t0
         label = ", ".join(f"{s}: {t * 1000:.1f} ms" for s, t in per)
