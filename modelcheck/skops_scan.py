@@ -72,8 +72,8 @@ def _walk(node: Any) -> tuple[dict[str, None], int]:
 
     Written for speed (a skops model's schema has ~50 objects, each with ~5 scalars): only
     objects and arrays are pushed, a scalar being counted with its parent (``len``), so
-    scalars cost no push, pop or type test; the objects are met in the full walk's order,
-    and each is looked at as ``_names`` does, inline."""
+    scalars cost no push, pop or type test; the objects are met in the full walk's order.
+    (json.loads makes exact dicts and lists, so ``type(...) is`` tests suffice.)"""
     seen: dict[str, None] = {}
     count = 1
     stack: list[Any] = [node]
@@ -85,16 +85,7 @@ def _walk(node: Any) -> tuple[dict[str, None], int]:
         if type(node) is list:
             more([v for v in reversed(node) if type(v) is dict or type(v) is list])
             continue
-        mod = node.get("__module__")
-        cls = node.get("__class__")
-        if type(mod) is str and type(cls) is str:  # json.loads makes exact str/dict/list
-            inner = node.get("content")
-            if type(inner) is not dict or "module_path" not in inner:
-                seen.setdefault(mod + "." + cls)
-        if "module_path" in node:
-            mp, fn = node["module_path"], node.get("function")
-            if type(mp) is str and type(fn) is str:
-                seen.setdefault(mp + "." + fn)
+        _names(node, seen)
         more([v for v in reversed(node.values()) if type(v) is dict or type(v) is list])
     return seen, count
 
