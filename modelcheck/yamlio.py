@@ -383,15 +383,13 @@ def load_yaml(text: str) -> YamlDoc:
         return YamlDoc(problem=YamlProblem(
             "depth", f"collections nest deeper than {MAX_FLOW_DEPTH} levels (a hostile or "
             "broken document; MLflow's loader would exhaust its recursion limit)"))
-    plain = _NOT_PLAIN.search(text) is None
-    if plain:
-        from modelcheck.yaml_block import read_block
+    from modelcheck.yaml_block import read_block
 
-        got = read_block(text)
-        if got is not None:  # the block YAML MLflow writes, read directly
-            return YamlDoc(data=got[0], node=got[1])
+    got = read_block(text)  # it takes printable ASCII only, checked as it starts
+    if got is not None:  # the block YAML MLflow writes, read directly
+        return YamlDoc(data=got[0], node=got[1])
     y = _parser()
-    if _is_c(y) and not plain:
+    if _is_c(y) and _NOT_PLAIN.search(text):
         y = _parser(pure=True)
     doc = _load(y, text)
     if doc.problem is not None and _is_c(y):

@@ -156,6 +156,7 @@ TAKEN = [
     "a:\n  b:\n    c: http://x.y/z?q=1\n  d:\n  - 1\n  - e: f\n    g: h\n",
     "sig: '[{\"a\": 1}, {\"b\":\n  2}, {\"c\":\n    3}]'\nnext: 1\n",
     "y: y\nn: n\nOn: off\n3.10: 1e5\n",
+    "a: b&c\nd: x*y\nurl: http://h/a&b=*\n",  # & and * inside plain scalars are text
 ]
 
 
