@@ -60,7 +60,7 @@ class Scan:
         return self.packages / self.seconds
 
 
-CLIENT_MODULES = ("modelcheck.sources.fsspec_source", "modelcheck.sources.remote")
+CLIENT_MODULES = ("modelcheck.sources.fsspec_source", "modelcheck.scan.remote")
 
 
 def current_client() -> dict[str, types.ModuleType]:
@@ -91,7 +91,7 @@ def use_client(mods: dict[str, types.ModuleType]) -> None:
 
 def scan(srv: s3server.S3Server, jobs: int, expect: int) -> Scan:
     from modelcheck.api import check
-    from modelcheck.settings import Settings
+    from modelcheck.engine.settings import Settings
 
     settings = Settings(storage_options=srv.options(), jobs=jobs)
     before = srv.stats(reset=True)
@@ -158,7 +158,7 @@ def run(root: Path, n: int, latency_ms: float, jobs_list: list[int], repeat: int
 def local_cpu(root: Path) -> tuple[int, float]:
     """Packages under ``root`` (nested ones too) and CPU per package of a local scan."""
     from modelcheck.api import check
-    from modelcheck.settings import Settings
+    from modelcheck.engine.settings import Settings
 
     n = len(check([str(root)], Settings(jobs=1)).packages)  # also warms imports
     c0 = cpu_s()

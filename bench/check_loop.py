@@ -15,14 +15,14 @@ from pathlib import Path
 
 def checker():
     """A function checking one package directory with every default rule."""
-    from modelcheck.api import _local_package
-    from modelcheck.engine import check_package_obj, select_rules
-    from modelcheck.registry import all_rules
-    from modelcheck.settings import Settings
+    from modelcheck.engine.registry import all_rules
+    from modelcheck.engine.run import check_package_obj, select_rules
+    from modelcheck.engine.settings import Settings
+    from modelcheck.scan.local import local_package
 
     settings = Settings()
     rules = select_rules(all_rules(), settings)
-    return lambda p: check_package_obj(_local_package(str(p), p.name, settings), rules,
+    return lambda p: check_package_obj(local_package(str(p), p.name, settings), rules,
                                        settings)
 
 

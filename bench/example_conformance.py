@@ -17,9 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from modelcheck.examples import conform, read_example
-from modelcheck.package import parse_json_lenient
-from modelcheck.signature import parse_signature
+from modelcheck.package.examples import conform, read_example
+from modelcheck.package.model_package import parse_json_lenient
+from modelcheck.package.signature import parse_signature
 
 ROWS, COLS = 10_000, 50
 MLFLOW = Path("/work/venvs/mlflow3/bin/python")

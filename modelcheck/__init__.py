@@ -11,18 +11,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from modelcheck.version import __version__
+
 __all__ = ["Finding", "Level", "Report", "Settings", "check", "check_package", "__version__"]
 
 if TYPE_CHECKING:
     from modelcheck.api import check, check_package
-    from modelcheck.engine import Report
-    from modelcheck.model import Finding, Level
-    from modelcheck.settings import Settings
+    from modelcheck.engine.settings import Settings
+    from modelcheck.results import Finding, Level, Report
 
 _LAZY = {
-    "check": "modelcheck.api", "check_package": "modelcheck.api", "Report": "modelcheck.engine",
-    "Finding": "modelcheck.model", "Level": "modelcheck.model", "Settings": "modelcheck.settings",
+    "check": "modelcheck.api", "check_package": "modelcheck.api", "Report": "modelcheck.results",
+    "Finding": "modelcheck.results", "Level": "modelcheck.results",
+    "Settings": "modelcheck.engine.settings",
 }
 
 

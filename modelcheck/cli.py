@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from modelcheck import __version__
+from modelcheck.version import __version__
 
 COMMANDS = ("check", "rules", "rule")
 
@@ -106,7 +106,7 @@ def _want_color(mode: str, stream) -> bool:
 
 
 def _cmd_rules() -> int:
-    from modelcheck.registry import all_rules
+    from modelcheck.engine.registry import all_rules
 
     for code, r in all_rules().items():
         print(f"{code}  {r.meta.level!s:<7}  {r.meta.name:<38}  {r.meta.summary}")
@@ -114,7 +114,7 @@ def _cmd_rules() -> int:
 
 
 def _cmd_rule(code: str) -> int:
-    from modelcheck.registry import all_rules
+    from modelcheck.engine.registry import all_rules
 
     r = all_rules().get(code.upper())
     if r is None:
@@ -130,8 +130,8 @@ def _cmd_rule(code: str) -> int:
 
 
 def _settings(args):
-    from modelcheck.model import Level
-    from modelcheck.settings import load_settings
+    from modelcheck.engine.settings import load_settings
+    from modelcheck.results import Level
 
     s = load_settings(".", args.config)
     for attr in ("select", "extend_select", "ignore"):
@@ -177,14 +177,14 @@ def _progress(enabled: bool):
 
 def _cmd_check(args) -> int:
     from modelcheck.api import check
-    from modelcheck.registry import RegistryError
+    from modelcheck.engine.registry import RegistryError
+    from modelcheck.engine.settings import ConfigError
     from modelcheck.reporters import FORMATS, Context, render
-    from modelcheck.settings import ConfigError
 
     try:
         settings = _settings(args)
         if args.hook:
-            from modelcheck.precommit import hook_targets
+            from modelcheck.integrations.precommit import hook_targets
 
             args.targets = hook_targets(args.targets, settings)
             if not args.targets:
@@ -216,7 +216,7 @@ def _cmd_check(args) -> int:
                 fh.write(text)
 
     if args.write_baseline:
-        from modelcheck.baseline import write_baseline
+        from modelcheck.engine.baseline import write_baseline
 
         n = write_baseline(report, args.write_baseline)
         print(f"modelcheck: wrote {n} findings to {args.write_baseline}", file=sys.stderr)

@@ -1,9 +1,10 @@
 """The GitHub Action: ``action.yml`` metadata and the script it runs, with GitHub's variables.
 
-``python -m modelcheck.action`` runs with ``GITHUB_STEP_SUMMARY``/``GITHUB_OUTPUT`` files and
-``INPUT_*`` variables as the runner sets them. The slow test plays the composite action's own
-steps with bash the way the runner does (each step's ``env:`` expressions resolved, a fresh
-``GITHUB_OUTPUT`` per step), which installs modelcheck into its own venv from this checkout.
+``python -m modelcheck.integrations.action`` runs with ``GITHUB_STEP_SUMMARY``/``GITHUB_OUTPUT``
+files and ``INPUT_*`` variables as the runner sets them. The slow test plays the composite
+action's own steps with bash the way the runner does (each step's ``env:`` expressions
+resolved, a fresh ``GITHUB_OUTPUT`` per step), which installs modelcheck into its own venv
+from this checkout.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def _run_script(proj: Path, tmp: Path, **inputs: str) -> tuple[int, str, str, di
     env.update({"GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(out),
                 "GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(proj)})
     env.update({f"INPUT_{k.upper()}": v for k, v in inputs.items()})
-    r = subprocess.run([sys.executable, "-m", "modelcheck.action"], cwd=proj, env=env,
+    r = subprocess.run([sys.executable, "-m", "modelcheck.integrations.action"], cwd=proj, env=env,
                        capture_output=True, text=True, timeout=300)
     return r.returncode, r.stdout, summary.read_text(), _outputs(out)
 

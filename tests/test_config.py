@@ -7,7 +7,7 @@ from pathlib import Path
 
 from helpers import GOOD_PKG, copy_package, run_cli
 
-from modelcheck.settings import find_config, load_settings
+from modelcheck.engine.settings import find_config, load_settings
 
 
 def _tree(tmp_path: Path) -> Path:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from modelcheck.examples import conform, conform_payload, read_example
-from modelcheck.signature import parse_signature
+from modelcheck.package.examples import conform, conform_payload, read_example
+from modelcheck.package.signature import parse_signature
 
 DATA = Path(__file__).parent / "data" / "differential"
 
@@ -22,7 +22,7 @@ class _Pkg:
     """The two files a case needs, behind ModelPackage's json()/memo() interface."""
 
     def __init__(self, text: str) -> None:
-        from modelcheck.package import parse_json_lenient
+        from modelcheck.package.model_package import parse_json_lenient
 
         self.doc = parse_json_lenient(text)
 

@@ -8,10 +8,10 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from modelcheck.conform_params import check_value
-from modelcheck.conform_tensors import check_tensor
-from modelcheck.conformance import Frame, conform_frame
-from modelcheck.signature import ColSpec, DataType, ParamSpec, Schema
+from modelcheck.formats.examples.conformance import Frame, conform_frame
+from modelcheck.formats.examples.params import check_value
+from modelcheck.formats.examples.tensors import check_tensor
+from modelcheck.formats.signature.schema import ColSpec, DataType, ParamSpec, Schema
 
 TYPES = ["boolean", "long", "double", "string", "datetime", "binary"]
 VALUE = {

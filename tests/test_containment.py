@@ -8,9 +8,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from modelcheck.rules.containment_entries import unsafe_package_entry
 
-from modelcheck.package import ModelPackage
+from modelcheck.package.model_package import ModelPackage
+from modelcheck.rules.containment_entries import unsafe_package_entry
 from modelcheck.sources.local import LocalSource
 
 BASE = Path(__file__).parent / "rules" / "MC610" / "pass" / "plain_files"
@@ -63,7 +63,7 @@ def test_fifo_does_not_block(pkg_dir) -> None:
         p = _pkg(pkg)
         result["read"] = p.read("model.pkl.fifo")
         result["hits"] = list(unsafe_package_entry.check(p))
-        from modelcheck.pickle_files import pickle_files
+        from modelcheck.package.pickle_files import pickle_files
         result["pickles"] = pickle_files(p)
 
     t = threading.Thread(target=work, daemon=True)

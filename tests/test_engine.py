@@ -8,9 +8,9 @@ from pathlib import Path
 
 from helpers import GOOD_PKG, copy_package, run_cli, write_plugin
 
-from modelcheck.discovery import discover
-from modelcheck.model import Finding, Level
-from modelcheck.settings import Settings
+from modelcheck.engine.settings import Settings
+from modelcheck.results import Finding, Level
+from modelcheck.sources.discovery import discover
 
 CRASHING = '''
 from modelcheck.model import Hit, Level, rule

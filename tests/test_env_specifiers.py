@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from packaging.specifiers import Specifier, SpecifierSet
 from packaging.version import Version
 
-from modelcheck.specifiers import satisfiable
+from modelcheck.formats.requirements.specifiers import satisfiable
 
 
 @pytest.mark.parametrize(("text", "sat"), [

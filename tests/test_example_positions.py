@@ -7,9 +7,9 @@ from pathlib import Path
 
 import yaml
 
-from modelcheck.examples import example_issues, issue_location
-from modelcheck.json_locate import Locator
-from modelcheck.package import ModelPackage
+from modelcheck.formats.json_locate import Locator
+from modelcheck.package.examples import example_issues, issue_location
+from modelcheck.package.model_package import ModelPackage
 from modelcheck.sources.local import LocalSource
 
 SIG = [{"type": "long", "name": "a", "required": True},

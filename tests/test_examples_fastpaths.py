@@ -1,4 +1,4 @@
-"""The fast paths of modelcheck.examples give exactly the answers of the plain walks they
+"""The fast paths of modelcheck.package.examples give exactly the answers of the plain walks they
 short-cut (hostile and ordinary input)."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from modelcheck.conform_values import FLOAT32_MAX, OK, cast_scalar, clean_cast
-from modelcheck.conformance import ROW, Frame
-from modelcheck.examples import _form_error, _same, to_frame
-from modelcheck.signature import ColSpec, DataType, Schema
+from modelcheck.formats.examples.conformance import ROW, Frame
+from modelcheck.formats.examples.values import FLOAT32_MAX, OK, cast_scalar, clean_cast
+from modelcheck.formats.signature.schema import ColSpec, DataType, Schema
+from modelcheck.package.examples import _form_error, _same, to_frame
 
 _NUMBERS = (int, float)
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from modelcheck.examples import example_issues
-from modelcheck.package import ModelPackage
+from modelcheck.package.examples import example_issues
+from modelcheck.package.model_package import ModelPackage
 from modelcheck.sources.local import LocalSource
 
 REPO = Path(__file__).resolve().parent.parent

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from gen_hostile_fixtures import HOSTILE
 
-from modelcheck.pickle_policy import dangerous
-from modelcheck.pickles import scan_bytes
+from modelcheck.formats.pickle.policy import dangerous
+from modelcheck.formats.pickle.scanner import scan_bytes
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))

@@ -17,10 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from modelcheck.engine import PackageResult, Report
-from modelcheck.model import Finding, Level
 from modelcheck.reporters import render
 from modelcheck.reporters.markdown import render as render_markdown
+from modelcheck.results import Finding, Level, PackageResult, Report
 
 GOOD = Path(__file__).parent / "rules" / "MC101" / "pass" / "real-sklearn-2.5"
 HOSTILE = '<script>alert("x")</script>'

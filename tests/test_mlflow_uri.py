@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from modelcheck.api import check
-from modelcheck.settings import Settings
+from modelcheck.engine.settings import Settings
 
 PY = os.environ.get("MODELCHECK_MLFLOW_PYTHON", "/work/venvs/mlflow3/bin/python")
 HERE = Path(__file__).parent

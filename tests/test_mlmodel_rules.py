@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+
+from modelcheck.formats.flavors import FLAVOR_LIBRARIES, path_refs
 from modelcheck.rules.flavor_paths import outside_reason
 from modelcheck.rules.mlmodel_paths_leak import home_user
 from modelcheck.rules.mlmodel_time import parse_created
-
-from modelcheck.flavors import FLAVOR_LIBRARIES, path_refs
 
 
 @pytest.mark.parametrize(("value", "expected"), [

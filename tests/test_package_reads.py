@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from modelcheck.package import HEAD_WHOLE, ModelPackage
+from modelcheck.package.model_package import HEAD_WHOLE, ModelPackage
 from modelcheck.sources.local import LocalSource
 
 BASE = Path(__file__).parent.parent / "examples" / "iris-sklearn"

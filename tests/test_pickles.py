@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from helpers import CORPUS  # noqa: E402 - ../shared/corpus/realworld beside the checkout
 
-from modelcheck.pickle_policy import dangerous, imported_modules, serialized_code
-from modelcheck.pickles import scan_bytes
+from modelcheck.formats.pickle.policy import dangerous, imported_modules, serialized_code
+from modelcheck.formats.pickle.scanner import scan_bytes
 
 REAL = sorted(p for p in CORPUS.glob("*/**/*") if p.suffix in (".pkl", ".pt")
               and p.stat().st_size > 0) if CORPUS.exists() else []
@@ -82,7 +82,7 @@ def test_trailing_garbage_after_stop_is_ignored() -> None:
 
 
 def test_opcode_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    import modelcheck.pickles as mp
+    import modelcheck.formats.pickle.scanner as mp
     monkeypatch.setattr(mp, "MAX_OPCODES", 50)
     scan = scan_bytes(pickle.dumps(list(range(200)), protocol=0))
     assert scan.limits and "opcodes" in scan.limits[0]
@@ -114,7 +114,7 @@ def test_joblib_inline_array_is_skipped() -> None:
 
 
 def test_zip_member_cap(monkeypatch: pytest.MonkeyPatch) -> None:
-    import modelcheck.pickles as mp
+    import modelcheck.formats.pickle.scanner as mp
     monkeypatch.setattr(mp, "MAX_ZIP_MEMBER", 10)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from modelcheck.plain_specifiers import PlainSpecifierSet, specifier_set
-from modelcheck.requirements import parse_requirement_line
+from modelcheck.formats.requirements.parse import parse_requirement_line
+from modelcheck.formats.requirements.plain import PlainSpecifierSet, specifier_set
 
 release = st.lists(st.integers(0, 12), min_size=1, max_size=4).map(
     lambda xs: ".".join(map(str, xs)))

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from modelcheck.cli import main
-from modelcheck.precommit import hook_targets
-from modelcheck.settings import Settings
+from modelcheck.engine.settings import Settings
+from modelcheck.integrations.precommit import hook_targets
 
 ROOT = Path(__file__).resolve().parents[1]
 GOOD = Path(__file__).parent / "rules" / "MC101" / "pass" / "real-sklearn-2.5"

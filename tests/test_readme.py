@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from helpers import REPO
 
-from modelcheck.registry import all_rules
-from modelcheck.ruledocs import rewrite
+from modelcheck.engine.registry import all_rules
+from modelcheck.engine.ruledocs import rewrite
 
 README = (REPO / "README.md").read_text()
 
 
 def test_rule_table_is_current() -> None:
     assert rewrite(README) == README, (
-        "README rule table is stale: run python -m modelcheck.ruledocs --write README.md")
+        "README rule table is stale: run python -m modelcheck.engine.ruledocs --write README.md")
     for code in all_rules():
         assert f"`{code}`" in README
 

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from modelcheck.api import check_package
-from modelcheck.model import Finding, Level
-from modelcheck.registry import all_rules
+from modelcheck.engine.registry import all_rules
+from modelcheck.results import Finding, Level
 
 ROOT = Path(__file__).parent / "fixtures" / "mlflow"
 

@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from modelcheck.records import as_dict
-from modelcheck.requirements import (
+from modelcheck.formats.requirements.parse import (
     _parse_cached,
     _parse_logical,
     parse_requirement_line,
     parse_requirements_text,
 )
+from modelcheck.records import as_dict
 
 REPO = Path(__file__).resolve().parent.parent
 TRICKY = [
@@ -61,7 +61,7 @@ def test_every_committed_requirement_line_agrees() -> None:
     "-r", "-r -x.txt", "-r 'q.txt'", "-r $HOME/r.txt", "-r ../up.txt",
 ])
 def test_include_fast_path_matches_full_parser(line: str) -> None:
-    from modelcheck.requirements import _parse_one
+    from modelcheck.formats.requirements.parse import _parse_one
 
     got = _parse_one(line, 3, "python_env.yaml")
     want = _parse_logical(prp, prp.get_line_parser(), line, 3, "python_env.yaml")

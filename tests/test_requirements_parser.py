@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from modelcheck.requirements import (
+from modelcheck.formats.requirements.parse import (
     format_requirement,
     parse_requirement_line,
     parse_requirements_text,

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from modelcheck.api import check_package
-from modelcheck.registry import all_rules
-from modelcheck.settings import Settings
+from modelcheck.engine.registry import all_rules
+from modelcheck.engine.settings import Settings
 
 ROOT = Path(__file__).parent / "rules"
 

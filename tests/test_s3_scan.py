@@ -22,9 +22,9 @@ pytest.importorskip("moto.server")
 sys.path.insert(0, str(Path(__file__).parent))
 import s3server  # noqa: E402
 
-from modelcheck.api import check  # noqa: E402
-from modelcheck.package import ModelPackage  # noqa: E402
-from modelcheck.settings import Settings  # noqa: E402
+from modelcheck.api import check
+from modelcheck.engine.settings import Settings
+from modelcheck.package.model_package import ModelPackage
 from modelcheck.sources.fsspec_source import Listing, open_url, storage_options  # noqa: E402
 from modelcheck.sources.s3_direct import PROBE_KEY  # noqa: E402
 
@@ -301,24 +301,25 @@ def test_fast_timestamps_give_botocore_s_instants():
 
 
 def test_s3_connection_pool_is_sized_for_jobs():
-    from modelcheck.sources.remote import pool_options
+    from modelcheck.sources.plan import SourceOptions, pool_options
 
     # botocore's default pool (10) would cap the requests of 16 packages' batches in flight
-    assert pool_options("s3://b/p", Settings(jobs=16))["config_kwargs.max_pool_connections"] \
+    assert pool_options("s3://b/p", SourceOptions(jobs=16))["config_kwargs.max_pool_connections"] \
         == 128
-    assert pool_options("s3://b/p", Settings(jobs=1))["config_kwargs.max_pool_connections"] \
+    assert pool_options("s3://b/p", SourceOptions(jobs=1))["config_kwargs.max_pool_connections"] \
         == 10
-    assert "config_kwargs.max_pool_connections" not in pool_options("gs://b", Settings())
-    mine = Settings(jobs=16, storage_options={"config_kwargs.max_pool_connections": "5"})
+    assert "config_kwargs.max_pool_connections" not in pool_options("gs://b", SourceOptions())
+    mine = SourceOptions(jobs=16, storage_options={"config_kwargs.max_pool_connections": "5"})
     assert pool_options("s3://b", mine) == {"config_kwargs.max_pool_connections": "5"}
 
 
 def test_pipeline_reports_a_broken_package_and_goes_on(world):
     """A package whose source cannot be made, or whose batch fails, is one MC902 result
     with a notification; the others are checked, in order, with progress for each."""
-    from modelcheck.engine import select_rules
-    from modelcheck.registry import all_rules
-    from modelcheck.sources.remote import Job, plan, run_jobs
+    from modelcheck.engine.registry import all_rules
+    from modelcheck.engine.run import select_rules
+    from modelcheck.scan.remote import plan, run_jobs
+    from modelcheck.sources.plan import Job
 
     settings = _settings(world, jobs=4)
     denied = world["denied_ml"] + world["denied_env"]

@@ -1,6 +1,6 @@
 """The fast static scanners report exactly what the previous ones did, on every input.
 
-``modelcheck.pickles`` reads opcodes at an index instead of through ``BytesIO`` and
+``modelcheck.formats.pickle.scanner`` reads opcodes at an index instead of through ``BytesIO`` and
 pickletools' readers, runs the common opcodes inline and checks its caps at a fence; the
 frozen previous scanner (tests/legacy_pickle_scanner.py) is the oracle. Compared: every
 global (with opcode and nested location), every call with its symbolic arguments, the
@@ -30,8 +30,10 @@ from helpers import CORPUS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import modelcheck.pickles as new
-from modelcheck import importmap, skops_scan
+import modelcheck.formats.pickle.scanner as new
+import modelcheck.formats.pickle.values as new_values
+from modelcheck.formats.pickle import skops as skops_scan
+from modelcheck.formats.requirements import importmap
 
 HERE = Path(__file__).parent
 PICKLE_EXTS = {".pkl", ".pt", ".pth", ".pickle", ".joblib", ".bin", ".ckpt"}
@@ -100,7 +102,7 @@ def facts(scan: Any, mod: Any) -> dict[str, Any]:
 
 def same(data: bytes, deadline: float | None = None) -> None:
     want = facts(old.scan_bytes(data, deadline=deadline), old)
-    got = facts(new.scan_bytes(data, deadline=deadline), new)
+    got = facts(new.scan_bytes(data, deadline=deadline), new_values)
     assert got == want
 
 

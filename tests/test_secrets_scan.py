@@ -7,9 +7,9 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from modelcheck.rules import secrets_scan
 
-from modelcheck.package import ModelPackage
+from modelcheck.package.model_package import ModelPackage
+from modelcheck.rules import secrets_scan
 from modelcheck.sources.local import LocalSource
 
 TRIGGERS = sorted({t for _kind, ts, _src, _g in secrets_scan._SPECS for t in ts})

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from modelcheck.numpy_dtypes import check_dtype
-from modelcheck.registry import all_rules
-from modelcheck.signature_checks import datetime_problem
-from modelcheck.signature_parse import parse
+from modelcheck.engine.registry import all_rules
+from modelcheck.formats.signature.checks import datetime_problem
+from modelcheck.formats.signature.dtypes import check_dtype
+from modelcheck.formats.signature.parse import parse
 
 FILES = sorted((Path(__file__).parent / "data").glob("signature_cases_*.json"))
 RECORDS = [json.loads(f.read_text()) for f in FILES]

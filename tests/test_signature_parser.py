@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from packaging.version import Version
 
-from modelcheck.signature import ColSpec, TensorSpec
-from modelcheck.signature_parse import parse
+from modelcheck.formats.signature.parse import parse
+from modelcheck.formats.signature.schema import ColSpec, TensorSpec
 
 V3 = Version("3.18.0")
 

@@ -1,7 +1,7 @@
 """The runtime never unpickles, never imports mlflow, never exec/evals, and rules never open files.
 
-The check is on the AST of every module in modelcheck/ and rules/, so names inside strings and
-docstrings (the pickle policy lists "torch.load" as a dangerous global) do not count.
+The check is on the AST of every module in modelcheck/ (the built-in rules too), so names inside
+strings and docstrings (the pickle policy lists "torch.load" as a dangerous global) do not count.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-RUNTIME = sorted([*ROOT.glob("modelcheck/**/*.py"), *ROOT.glob("rules/**/*.py")])
+RUNTIME = sorted(ROOT.glob("modelcheck/**/*.py"))
+RULES_DIR = "modelcheck/rules/"
 LOADERS = {
     "pickle.load", "pickle.loads", "pickle.Unpickler", "_pickle.load", "_pickle.loads",
     "_pickle.Unpickler", "joblib.load", "torch.load", "cloudpickle.load", "cloudpickle.loads",
@@ -23,14 +24,14 @@ FORBIDDEN_IMPORTS = {"mlflow", "pickle", "_pickle", "cloudpickle", "dill", "jobl
                      "marshal", "shelve", "skops"}
 EXEC = {"exec", "eval", "compile", "__import__", "execfile"}
 # files that import rule plugins or our own modules by fixed names (never package content)
-IMPORT_MODULE_OK = {"modelcheck/registry.py", "modelcheck/__init__.py",
+IMPORT_MODULE_OK = {"modelcheck/engine/registry.py", "modelcheck/__init__.py",
                     "modelcheck/reporters/__init__.py"}  # lazy imports of our own modules
 # only the sources read package files; these others read user config or write reports
 OPEN_OK_DIRS = ("modelcheck/sources/",)
-OPEN_OK_FILES = {"modelcheck/cli.py", "modelcheck/settings.py", "modelcheck/baseline.py",
-                 "modelcheck/discovery.py", "modelcheck/action.py", "modelcheck/precommit.py",
-                 "modelcheck/ruledocs.py",
-                 "modelcheck/registry.py"}  # installed distributions' entry_points.txt
+OPEN_OK_FILES = {"modelcheck/cli.py", "modelcheck/engine/settings.py",
+                 "modelcheck/engine/baseline.py", "modelcheck/integrations/action.py",
+                 "modelcheck/integrations/precommit.py", "modelcheck/engine/ruledocs.py",
+                 "modelcheck/engine/registry.py"}  # installed distributions' entry_points.txt
 
 
 def _dotted(node: ast.AST) -> str:
@@ -72,7 +73,7 @@ def _violations_in(rel: str, source: str) -> list[str]:
             is_open = name in ("open", "io.open", "os.open", "builtins.open", "os.fdopen",
                                "codecs.open") or name.endswith((".read_text", ".read_bytes",
                                                                  ".open_text"))
-            if is_open and rel.startswith("rules/"):
+            if is_open and rel.startswith(RULES_DIR):
                 out.append(f"{rel}:{node.lineno} opens a file directly ({name})")
             elif is_open and name != "os.fdopen" and not rel.startswith(OPEN_OK_DIRS) \
                     and rel not in OPEN_OK_FILES:
@@ -98,6 +99,6 @@ def f(b, p):
 
 
 def test_the_checker_catches_violations() -> None:
-    found = _violations_in("rules/probe.py", PROBE)
+    found = _violations_in(RULES_DIR + "probe.py", PROBE)
     assert len(found) == 6, found
     assert _violations_in("modelcheck/probe.py", "open('x')\n")

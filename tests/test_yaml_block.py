@@ -19,8 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_yaml_pyyaml_agreement import GENERATED, TRICKY
 
-from modelcheck import yamlio
-from modelcheck.yaml_block import read_block
+from modelcheck.formats.yaml import loader as yamlio
+from modelcheck.formats.yaml.block import read_block
 
 yaml = pytest.importorskip("yaml")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from modelcheck import yamlio
+from modelcheck.formats.yaml import loader as yamlio
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = [

@@ -1,7 +1,7 @@
 """modelcheck reads YAML scalars exactly as PyYAML's safe_load, which MLflow uses, does.
 
 ruamel.yaml's YAML 1.1 resolver differs from PyYAML on a few plain scalars (`y`/`n`, floats
-without a dot or with an unsigned exponent); modelcheck.yamlio corrects them. This test
+without a dot or with an unsigned exponent); modelcheck.formats.yaml.loader corrects them. This test
 compares both loaders on generated and hand-picked scalars. PyYAML is a test-only dependency.
 """
 
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from modelcheck.yamlio import load_yaml
+from modelcheck.formats.yaml.loader import load_yaml
 
 yaml = pytest.importorskip("yaml")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import importlib
 
-from modelcheck.engine import Report
 from modelcheck.records import Record
+from modelcheck.results import Report
 
 FORMATS = {
     "text": "modelcheck.reporters.text",

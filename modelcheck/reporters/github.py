@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from modelcheck.engine import Report
-from modelcheck.model import Level
+from modelcheck.results import Level, Report
 
 _CMD = {Level.ERROR: "error", Level.WARNING: "warning", Level.NOTE: "notice"}
 

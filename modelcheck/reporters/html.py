@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from html import escape
 
-from modelcheck import __version__
-from modelcheck.engine import PackageResult, Report
-from modelcheck.model import Finding
 from modelcheck.reporters.summary import STATUSES, Summary, status, summarize
+from modelcheck.results import Finding, PackageResult, Report
+from modelcheck.version import __version__
 
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
        "img-src data:; base-uri 'none'; form-action 'none'")

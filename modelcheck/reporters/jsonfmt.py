@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from modelcheck import __version__
-from modelcheck.engine import Report
+from modelcheck.results import Report
+from modelcheck.version import __version__
 
 
 def to_dict(report: Report) -> dict:

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 
-from modelcheck.engine import Report
-from modelcheck.model import Finding
 from modelcheck.reporters.summary import STATUSES, status, summarize
+from modelcheck.results import Finding, Report
 
 BUDGET = 900 * 1024  # GitHub refuses a step summary over 1 MiB; leave room for other steps
 MAX_MESSAGE = 400

@@ -6,9 +6,8 @@ import json
 import os
 from urllib.parse import quote
 
-from modelcheck import __version__
-from modelcheck.engine import Report
-from modelcheck.model import Finding, Level, RuleMeta
+from modelcheck.results import Finding, Level, Report, RuleMeta
+from modelcheck.version import __version__
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFO_URI = "https://github.com/modelcheck/modelcheck"
@@ -88,12 +87,12 @@ def _result(f: Finding, index: int) -> dict:
 def to_sarif(report: Report) -> dict:
     metas = [r.meta for r in report.rules.values()]
     codes = {m.code for m in metas}
-    # findings from rules not in the selection (e.g. MC9xx) still need descriptors
-    from modelcheck.registry import all_rules
-
+    # a report made by hand may hold findings of rules it does not list: a descriptor from
+    # what the finding itself says (the API's reports list every rule, MC9xx included)
     for f in report.findings:
         if f.code not in codes:
-            metas.append(all_rules()[f.code].meta)
+            metas.append(RuleMeta(f.code, f.name, f.level, tags=f.tags,
+                                  security_severity=f.security_severity))
             codes.add(f.code)
     metas.sort(key=lambda m: m.code)
     index = {m.code: i for i, m in enumerate(metas)}

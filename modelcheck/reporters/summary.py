@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from modelcheck.engine import PackageResult, Report
+from modelcheck.results import PackageResult, Report
 
 STATUSES = ("error", "warning", "note", "clean")
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from modelcheck.engine import Report
-from modelcheck.model import Finding, Level
+from modelcheck.results import Finding, Level, Report
 
 _COLORS = {Level.ERROR: "\033[31m", Level.WARNING: "\033[33m", Level.NOTE: "\033[36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"

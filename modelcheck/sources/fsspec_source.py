@@ -22,8 +22,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from modelcheck.discovery import SKIP_DIRS, looks_like_orphan
 from modelcheck.sources.base import Entry, Source, normalize
+from modelcheck.sources.discovery import SKIP_DIRS, looks_like_orphan
 
 # protocol -> (extra, backend package)
 EXTRAS = {
@@ -57,7 +57,7 @@ def planned(rel: str, size: int, limit: int, pickle_limit: int = 0) -> bool:
 
 
 def _whole_read_exts() -> tuple[str, ...]:
-    from modelcheck.pickle_files import PICKLE_EXTS
+    from modelcheck.formats.pickle.scanner import PICKLE_EXTS
 
     # .bin is a pickle only when its head says so: it is peeked at first, not read whole
     return tuple(e for e in PICKLE_EXTS if e != ".bin") + (".skops",)

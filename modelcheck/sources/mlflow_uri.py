@@ -20,9 +20,15 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote, urlencode, urlparse
 
-from modelcheck.settings import Settings
 from modelcheck.sources.fsspec_source import Listing
-from modelcheck.sources.remote import Job, TargetFailed, file_url_path, plan_fsspec, plan_local
+from modelcheck.sources.plan import (
+    Job,
+    SourceOptions,
+    TargetFailed,
+    file_url_path,
+    plan_fsspec,
+    plan_local,
+)
 
 API = "/api/2.0/mlflow"
 ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts"
@@ -230,9 +236,9 @@ class ArtifactsFS:
         return got.get("files", [])
 
 
-def plan_served(uri: str, display: str, tracking: Server, settings: Settings) -> list[Job]:
+def plan_served(uri: str, display: str, tracking: Server, jobs: int) -> list[Job]:
     server, root = artifacts_server(uri, tracking)
-    fs = ArtifactsFS(server, max(1, min(settings.jobs or 8, 16)))
+    fs = ArtifactsFS(server, max(1, min(jobs or 8, 16)))
     try:
         listing = Listing.of(fs, root, display)
     except Exception as exc:  # noqa: BLE001 - denied, missing, unreachable
@@ -246,7 +252,7 @@ def plan_served(uri: str, display: str, tracking: Server, settings: Settings) ->
             for p in pkgs]
 
 
-def plan_mlflow(target: str, settings: Settings) -> list[Job]:
+def plan_mlflow(target: str, options: SourceOptions) -> list[Job]:
     """Resolve an MLflow URI and plan the packages at its artifact location."""
     if target.startswith("mlflow-artifacts:") and urlparse(target).netloc:
         tracking = Server.from_env() if os.environ.get("MLFLOW_TRACKING_URI") else Server(
@@ -262,7 +268,7 @@ def plan_mlflow(target: str, settings: Settings) -> list[Job]:
     except OSError as exc:
         raise TargetFailed(f"cannot resolve through {tracking.base}: {exc}") from exc
     if location.startswith("mlflow-artifacts:"):
-        return plan_served(location, target.rstrip("/"), tracking, settings)
+        return plan_served(location, target.rstrip("/"), tracking, options.jobs)
     if location.startswith("file:") or location.startswith("/"):
         path = file_url_path(location) if location.startswith("file:") else location
         if not os.path.exists(path):
@@ -270,7 +276,7 @@ def plan_mlflow(target: str, settings: Settings) -> list[Job]:
                                "server's machine, not reachable from here")
         return plan_local(path, target)
     if "://" in location:
-        jobs = plan_fsspec(location, settings)
+        jobs = plan_fsspec(location, options)
         base = location.rstrip("/")
         return [Job(target.rstrip("/") + j.display[len(base):], j.make) for j in jobs]
     raise TargetFailed(f"artifact location {location!r} is not a URL this tool can read")

@@ -24,7 +24,7 @@ import re
 import weakref
 from typing import Any
 
-from modelcheck import __version__
+from modelcheck.version import __version__
 
 PROBE_KEY = "modelcheck-probe"
 USER_AGENT = f"modelcheck/{__version__} (direct GET)"

@@ -1,0 +1,591 @@
+"""Static pickle scanner: walks opcodes over bytes, never unpickles.
+
+``scan_bytes(data)`` runs a small symbolic stack machine over the opcode stream (the opcode
+table comes from :mod:`pickletools`, which only parses) and returns every global the pickle
+would import (``GLOBAL``, ``STACK_GLOBAL`` with names built from strings or the memo, ``INST``,
+``OBJ``), every call made on a global with constant arguments (``REDUCE``, ``NEWOBJ``...), the
+qualified names of serialized functions/classes (cloudpickle, dill), and any structural problem
+(truncation, unknown opcode, stack misuse). Nested pickles (bytes that hold a pickle or a zip,
+pickles concatenated after ``STOP``, joblib inline arrays, compressed joblib files and zip
+checkpoints such as PyTorch's ``archive/data.pkl``) are scanned recursively, within limits.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from typing import TYPE_CHECKING, Any
+
+from modelcheck.formats.pickle.values import (
+    UNKNOWN,
+    Call,
+    GlobalRef,
+    Obj,
+    _pairs,
+    _Stop,
+)
+from modelcheck.records import FACTORY, Record
+
+if TYPE_CHECKING:
+    import zipfile
+
+MAX_OPCODES = 5_000_000
+MAX_STACK = 1_000_000
+MAX_NESTING = 4
+MAX_ZIP_MEMBER = 256 * 1024 * 1024
+MAX_DECOMPRESSED = 512 * 1024 * 1024
+ZIP_MAGIC = b"PK\x03\x04"
+# file names that hold pickles (a package's other files are sniffed for a pickle header)
+PICKLE_EXTS = (".pkl", ".pickle", ".joblib", ".jbl", ".pt", ".pth", ".ckpt", ".dill",
+               ".cloudpickle", ".sav", ".pck", ".pcl", ".p", ".statsmodels", ".pkl.gz",
+               ".pkl.bz2", ".pkl.xz", ".pkl.lzma", ".joblib.gz", ".joblib.z", ".joblib.xz",
+               ".joblib.bz2", ".bin")
+
+
+class PickleScan(Record):
+    """Everything a static scan found in a pickle (and its nested pickles)."""
+
+    _fields = ("globals", "calls", "qualnames", "dynamic", "problems", "limits", "protocols",
+               "pickles", "is_pickle")
+
+    def __init__(self, globals: list[GlobalRef] = FACTORY, calls: list[Call] = FACTORY,
+                 qualnames: list[str] = FACTORY, dynamic: list[str] = FACTORY,
+                 problems: list[str] = FACTORY, limits: list[str] = FACTORY,
+                 protocols: set[int] = FACTORY, pickles: int = 0, is_pickle: bool = False) -> None:
+        self.globals = [] if globals is FACTORY else globals
+        self.calls = [] if calls is FACTORY else calls
+        self.qualnames = [] if qualnames is FACTORY else qualnames  # serialized functions/classes
+        self.dynamic = [] if dynamic is FACTORY else dynamic  # STACK_GLOBAL operands not constant
+        self.problems = [] if problems is FACTORY else problems  # corrupt / truncated
+        self.limits = [] if limits is FACTORY else limits  # not fully scanned (caps, time)
+        self.protocols = set() if protocols is FACTORY else protocols
+        self.pickles = pickles
+        self.is_pickle = is_pickle
+        # not a field: each distinct global by (module, name, opcode, where), GlobalRef's
+        # equality; a tuple of strings hashes far faster than a record
+        self._refs: dict[tuple[str, str, str, str], GlobalRef] = {}
+
+    def add_global(self, ref: GlobalRef) -> None:
+        key = (ref.module, ref.name, ref.opcode, ref.where)
+        if key not in self._refs:
+            self._refs[key] = ref
+            self.globals.append(ref)
+
+    def ref(self, module: str, name: str, opcode: str, where: str) -> GlobalRef:
+        """The global, added on first sight. Equal refs share one (frozen) object."""
+        ref = self._refs.get((module, name, opcode, where))
+        if ref is None:
+            ref = GlobalRef(module, name, opcode, where)
+            self._refs[(module, name, opcode, where)] = ref
+            self.globals.append(ref)
+        return ref
+
+
+_new = object.__new__
+
+
+def looks_like_pickle(head: bytes) -> bool:
+    """Protocol 2+ pickles start with PROTO; 0/1 are sniffed by a plausible first opcode."""
+    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+        return True
+    return head[:1] in (b"c", b"(", b"]", b"}", b"i") and b"\n" in head[:256] and (
+        head[:1] != b"c" or head.split(b"\n", 1)[0].replace(b".", b"").replace(b"_", b"")
+        .isalnum())
+
+
+def _decompress(data: bytes) -> tuple[bytes | None, str]:
+    """joblib compressed formats (zlib, gzip, bz2, xz/lzma), capped."""
+    import bz2
+    import lzma
+    import zlib
+
+    try:
+        if data[:2] == b"\x1f\x8b":
+            d: Any = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif data[:1] == b"\x78" and data[1:2] in (b"\x01", b"\x5e", b"\x9c", b"\xda"):
+            d = zlib.decompressobj()
+        elif data[:3] == b"BZh":
+            d = bz2.BZ2Decompressor()
+        elif data[:6] == b"\xfd7zXZ\x00" or data[:3] == b"\x5d\x00\x00":
+            d = lzma.LZMADecompressor()
+        else:
+            return None, ""
+        out = d.decompress(data, MAX_DECOMPRESSED)
+    except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as exc:
+        return None, f"compressed data is corrupt ({exc})"
+    if len(out) >= MAX_DECOMPRESSED:
+        return None, f"decompressed data exceeds {MAX_DECOMPRESSED} bytes: not scanned"
+    return out, ""
+
+
+def scan_bytes(data: bytes, *, deadline: float | None = None, where: str = "") -> PickleScan:
+    """Scan a file's bytes: a pickle, a compressed joblib pickle, or a zip of pickles."""
+    scan = PickleScan()
+    _scan_any(data, scan, where, 0, deadline)
+    return scan
+
+
+def _scan_any(data: bytes, scan: PickleScan, where: str, depth: int,
+              deadline: float | None) -> None:
+    if depth > MAX_NESTING:
+        scan.limits.append(f"{where or 'pickle'}: nesting deeper than {MAX_NESTING} levels "
+                           "not scanned")
+        return
+    if data[:4] == ZIP_MAGIC:
+        _scan_zip(data, scan, where, depth, deadline)
+        return
+    raw, problem = _decompress(data)
+    if problem:
+        scan.problems.append(f"{where + ': ' if where else ''}{problem}")
+        return
+    if raw is not None:
+        data = raw
+    if not data:
+        scan.problems.append(f"{where + ': ' if where else ''}empty file (0 bytes)")
+        return
+    _Machine(data, scan, where, depth, deadline).run()
+
+
+def _scan_zip(data: bytes, scan: PickleScan, where: str, depth: int,
+              deadline: float | None) -> None:
+    import zipfile  # only zip checkpoints need it
+
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        scan.problems.append(f"{where + ': ' if where else ''}corrupt zip archive ({exc})")
+        return
+    total = 0
+    for info in infos:
+        if info.is_dir():
+            continue
+        name = f"{where}!{info.filename}" if where else info.filename
+        if info.filename.endswith((".pkl", ".pickle")) or _member_is_pickle(zf, info):
+            if info.file_size > MAX_ZIP_MEMBER or total + info.file_size > MAX_DECOMPRESSED:
+                scan.limits.append(f"{name}: {info.file_size} bytes, over the member cap: "
+                                   "not scanned")
+                continue
+            total += info.file_size
+            try:
+                member = zf.read(info)
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError,
+                    NotImplementedError, RuntimeError) as exc:
+                scan.problems.append(f"{name}: cannot be read from the zip ({exc})")
+                continue
+            _scan_any(member, scan, name, depth + 1, deadline)
+
+
+def _member_is_pickle(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    import zipfile
+
+    try:
+        with zf.open(info) as fh:
+            head = fh.read(2)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError,
+            RuntimeError):
+        return False
+    return len(head) == 2 and head[0] == 0x80 and 2 <= head[1] <= 5
+
+
+# -------------------------------------------------------------------------------------------
+NESTED_LOADERS = {("torch.storage", "_load_from_bytes"), ("pickle", "loads"),
+                  ("_pickle", "loads"), ("dill", "loads"), ("dill._dill", "loads"),
+                  ("cloudpickle", "loads"), ("joblib", "load")}
+# names of the calls _call looks into (the rest only need recording)
+_CALLS_LOOKED_AT = frozenset({name for _, name in NESTED_LOADERS}
+                             | {"_load_from_bytes", "_make_skeleton_class",
+                                "_make_skeleton_enum"})
+CODE_REBUILDERS = {"_make_function", "_make_skel_func", "_make_skeleton_class",
+                   "_make_skeleton_enum", "_create_function", "_create_code", "_create_type",
+                   "_load_type", "_builtin_type", "_fill_function", "_function_setstate",
+                   "_class_setstate", "_rehydrate_skeleton_class"}
+
+
+class _Machine:
+    """The symbolic stack machine over one pickle (and the pickles concatenated after it).
+
+    Opcodes are read straight out of ``data`` at an index (``pos``): no file object, no
+    per-operand reader call for the opcodes real pickles are made of. ``pos`` always ends up
+    where ``io.BytesIO(data)`` driven by :mod:`pickletools`' readers would have been, so the
+    byte offsets in problems are unchanged (a short read leaves it at the end of the data).
+    The rare and text (protocol 0) opcodes still go through pickletools' readers, over a
+    ``BytesIO`` made on demand, for their exact errors.
+    """
+
+    __slots__ = ("data", "scan", "where", "depth", "deadline", "pos", "stack", "marks", "memo",
+                 "proto", "count", "_file")
+
+    def __init__(self, data: bytes, scan: PickleScan, where: str, depth: int,
+                 deadline: float | None) -> None:
+        # nested values can be bytearrays; slices of bytes keep pushed values bytes
+        self.data = data if type(data) is bytes else bytes(data)
+        self.scan = scan
+        self.where = where
+        self.depth = depth
+        self.deadline = deadline
+        self.pos = 0  # where the next read starts (what BytesIO.tell() was)
+        self.stack: list[Any] = []
+        self.marks: list[int] = []
+        self.memo: dict[int, Any] = {}
+        self.proto = 0
+        self.count = 0
+        self._file: io.BytesIO | None = None
+
+    def label(self) -> str:
+        return self.where or "pickle"
+
+    def file(self, pos: int) -> io.BytesIO:
+        """The data as a file at ``pos``, for pickletools' operand readers."""
+        f = self._file
+        if f is None:
+            f = self._file = io.BytesIO(self.data)
+        f.seek(pos)
+        return f
+
+    def run(self) -> None:
+        first = True
+        data = self.data
+        while True:
+            start = self.pos
+            if start >= len(data):
+                return
+            if not first and not looks_like_pickle(data[start:start + 256]):
+                return  # trailing non-pickle data is ignored by pickle.load
+            self.stack, self.marks, self.memo, self.proto = [], [], {}, 0
+            try:
+                self._one()
+            except _Stop:
+                self.scan.pickles += 1
+                self.scan.is_pickle = True
+                first = False
+                continue
+            except _Limit as exc:
+                self.scan.limits.append(f"{self.label()}: {exc}")
+                return
+            except (ValueError, EOFError, IndexError, KeyError, TypeError, OverflowError,
+                    UnicodeDecodeError, MemoryError) as exc:
+                if first:
+                    at = self.pos
+                    why = ("truncated: the data ends before the pickle's STOP opcode"
+                           if at >= len(data) else _short(exc))
+                    self.scan.problems.append(
+                        f"{self.label()}: not a valid pickle at byte {at}: {why}")
+                # a broken pickle after a complete one is data a loader never reads as pickle
+                return
+
+    def _one(self) -> None:
+        """Run opcodes until STOP (raises ``_Stop``), a cap (``_Limit``) or bad data.
+
+        This loop is most of the cost of a package with a pickle, so it is written for speed:
+        - the six opcodes that make up ~70% of real pickles (MEMOIZE, BINGET,
+          SHORT_BINUNICODE, BININT1, MARK, NONE) run inline; any other is one call of its
+          handler in ``_TABLE``;
+        - the local ``pos`` is always where a file reader would be, so on any exception
+          ``self.pos`` becomes it (positions only grow; a handler that read an operand has
+          set ``self.pos`` further), and nothing is stored per opcode;
+        - the end of the data and the three caps cost one comparison per opcode: every
+          opcode takes at least one byte, so no cap can trip before ``fence`` (see
+          ``_at_fence``).
+        """
+        data = self.data
+        table = _TABLE or _table()
+        st = self.stack
+        push = st.append
+        memo = self.memo
+        marks = self.marks
+        pos = self.pos
+        count = start = self.count
+        fence = -1
+        try:
+            while True:
+                if pos >= fence:
+                    fence = self._at_fence(pos, count, start)
+                    if fence < 0:
+                        break  # past MAX_STACK opcodes: _careful goes on from here
+                code = data[pos]
+                pos += 1
+                count += 1
+                if code == 0x94:  # MEMOIZE
+                    if not st:
+                        raise IndexError("stack underflow")
+                    memo[len(memo)] = st[-1]
+                elif code == 0x68:  # BINGET
+                    if pos >= len(data):
+                        raise ValueError("not enough data in stream to read uint1")
+                    key = data[pos]
+                    pos += 1
+                    if key not in memo:
+                        raise KeyError(f"memo key {key} read before it was written")
+                    push(memo[key])
+                elif code == 0x8C:  # SHORT_BINUNICODE
+                    stop = pos + 1 + data[pos] if pos < len(data) else pos + 1
+                    if stop > len(data):
+                        pos = len(data)
+                        raise ValueError("truncated unicodestring1")
+                    pos, start_ = stop, pos + 1
+                    push(str(data[start_:stop], "utf-8", "surrogatepass"))
+                elif code == 0x4B:  # BININT1
+                    if pos >= len(data):
+                        raise ValueError("not enough data in stream to read uint1")
+                    push(data[pos])
+                    pos += 1
+                elif code == 0x28:  # MARK
+                    marks.append(len(st))
+                elif code == 0x4E:  # NONE
+                    push(None)
+                else:
+                    handler = table[code]
+                    if handler is None:
+                        raise ValueError(f"unknown opcode {bytes((code,))!r}")
+                    self.count = count  # a joblib object array's pickle counts on from here
+                    pos = handler(self, pos)
+        except BaseException:
+            if self.pos < pos:
+                self.pos = pos
+            raise
+        finally:
+            self.count = count
+        self.pos = pos
+        self._careful()
+
+    def _guard(self, count: int, start: int) -> int:
+        """The first opcode number after ``count`` at which a cap must be looked at."""
+        guard = min(MAX_OPCODES + 1, start + MAX_STACK + 1)
+        if self.deadline is not None:
+            guard = min(guard, (count | 4095) + 1)  # the clock is read every 4096 opcodes
+        return guard
+
+    def _at_fence(self, pos: int, count: int, start: int) -> int:
+        """Before the opcode at ``pos`` (number ``count + 1``): the end of the data, the caps
+        when this opcode's number calls for them, and the next fence; -1 when the stack must
+        be measured from this opcode on.
+
+        The opcode numbered ``count + j`` starts at ``pos + j - 1`` or later, so none that
+        starts before ``pos + guard - count - 1`` reaches the guard number."""
+        end = len(self.data)
+        if pos >= end:
+            raise EOFError("truncated: no STOP opcode")
+        guard = self._guard(count, start)
+        if count + 1 >= guard:
+            if count + 1 - start > MAX_STACK:
+                return -1
+            self._check(self.data[pos], pos + 1, count + 1, _TABLE or _table())
+            guard = self._guard(count + 1, start)
+        return min(end, pos + guard - count - 1)
+
+    def _check(self, code: int, pos: int, count: int, table: list[Any]) -> None:
+        """The per-opcode checks, in the scanner's order: unknown opcode, opcode cap, clock."""
+        if table[code] is None:
+            self.pos = pos
+            raise ValueError(f"unknown opcode {bytes((code,))!r}")
+        if count > MAX_OPCODES:
+            raise _Limit(f"more than {MAX_OPCODES} opcodes: rest not scanned")
+        if count & 4095 == 0 and self.deadline is not None and time.monotonic() > self.deadline:
+            raise _Limit("time budget exhausted: rest not scanned")
+
+    def _careful(self) -> None:
+        """``_one`` for a pickle past MAX_STACK opcodes: the stack is measured after every
+        opcode but GLOBAL and INST (as it always was)."""
+        data = self.data
+        table = _TABLE or _table()
+        st = self.stack
+        pos = self.pos
+        count = self.count
+        try:
+            while True:
+                if pos >= len(data):
+                    raise EOFError("truncated: no STOP opcode")
+                code = data[pos]
+                pos += 1
+                count += 1
+                self._check(code, pos, count, table)
+                self.count = count
+                pos = table[code](self, pos)
+                if len(st) > MAX_STACK and code not in _UNCHECKED:
+                    raise _Limit("stack grows past the cap: rest not scanned")
+        except BaseException:
+            if self.pos < pos:
+                self.pos = pos
+            raise
+        finally:
+            self.count = count
+
+    # -- stack helpers ----------------------------------------------------------------------
+    def pop_mark(self) -> list[Any]:
+        if not self.marks:
+            raise IndexError("no MARK on the stack")
+        at = self.marks.pop()
+        items = self.stack[at:]
+        del self.stack[at:]
+        return items
+
+    def top(self) -> Any:
+        if not self.stack:
+            raise IndexError("stack underflow")
+        return self.stack[-1]
+
+    def _global(self, module: Any, name: Any, opcode: str) -> Any:
+        if not isinstance(module, str) or not isinstance(name, str):
+            desc = f"{_desc(module)}.{_desc(name)}"
+            self.scan.dynamic.append(f"{self.label()}: {opcode} with computed operands {desc}")
+            return UNKNOWN
+        if self.proto < 3:
+            module, name = _compat(module, name, self.proto)
+        return self.scan.ref(module, name, opcode, self.where)
+
+    def _call(self, func: Any, args: Any) -> Any:
+        # Obj and Call are built field by field: calling the class runs __init__ in a nested
+        # interpreter frame, which cost more than the rest of a REDUCE
+        obj = _new(Obj)
+        obj.func, obj.args, obj.state = func, args, None
+        if isinstance(func, GlobalRef):
+            call = _new(Call)
+            call.ref = func
+            call.args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
+            self.scan.calls.append(call)
+            if func.name not in _CALLS_LOOKED_AT:
+                return obj
+            targs = call.args
+            if (func.module, func.name) in NESTED_LOADERS or func.name == "_load_from_bytes":
+                for a in targs:
+                    if isinstance(a, (bytes, bytearray)) and not _nested_magic(a):
+                        _scan_any(bytes(a), self.scan, f"{self.label()}@{func.qualname}",
+                                  self.depth + 1, self.deadline)
+            if func.name in ("_make_skeleton_class", "_make_skeleton_enum") and len(targs) > 1 \
+                    and isinstance(targs[1], str):
+                self.scan.qualnames.append(targs[1])
+        return obj
+
+    def _bytes(self, value: bytes, stop: int) -> None:
+        """Bytes that end at ``stop`` and hold a pickle or zip are scanned as one."""
+        if _nested_magic(value):
+            _scan_any(value, self.scan, f"{self.label()}#bytes@{stop - len(value)}",
+                      self.depth + 1, self.deadline)
+
+    def _setitems(self, target: Any, items: list[Any]) -> None:
+        if len(items) % 2:
+            raise IndexError("odd number of items for SETITEMS")
+        if isinstance(target, dict):
+            _pairs(target, items)
+        if "__qualname__" in items[::2]:  # (compares each key as the loop does)
+            for k, v in zip(items[::2], items[1::2], strict=True):
+                if k == "__qualname__" and isinstance(v, str):
+                    self.scan.qualnames.append(v)
+
+    def _build_state(self, state: tuple) -> None:
+        """BUILD with a (state, slotstate) pair: cloudpickle's classes carry __qualname__."""
+        if len(state) == 2 and isinstance(state[0], dict):
+            q = state[0].get("__qualname__")
+            if isinstance(q, str):
+                self.scan.qualnames.append(q)
+
+    def _skip_joblib_array(self, state: Any) -> None:
+        """joblib writes raw array bytes (or a nested pickle) right after the wrapper BUILD."""
+        if not isinstance(state, dict):
+            raise _Limit("joblib array wrapper with unknown layout: rest not scanned")
+        dtype = state.get("dtype")
+        shape = state.get("shape")
+        code = dtype.args[0] if isinstance(dtype, Obj) and isinstance(dtype.args, tuple) \
+            and dtype.args and isinstance(dtype.args[0], str) else None
+        if code is None or not isinstance(shape, tuple):
+            raise _Limit("joblib array wrapper with unknown dtype: rest not scanned")
+        if code.lstrip("<>|=")[:1] == "O":
+            # object arrays are a complete pickle of their own, read by pickle.load
+            sub = _Machine(self.data, self.scan, f"{self.label()}#joblib-array",
+                           self.depth + 1, self.deadline)
+            sub.pos = self.pos
+            sub.count = self.count
+            try:
+                sub._one()
+            except _Stop:
+                self.pos = sub.pos
+                return
+            raise ValueError("joblib object array is not a complete pickle")
+        itemsize = _itemsize(code)
+        n = 1
+        for dim in shape:
+            if not isinstance(dim, int) or dim < 0:
+                raise _Limit("joblib array with unknown shape: rest not scanned")
+            n *= dim
+        end = len(self.data)
+        pos = self.pos
+        if "numpy_array_alignment_bytes" in state:
+            if pos >= end:
+                raise EOFError("truncated joblib array padding")
+            pos = self.pos = min(pos + 1 + self.data[pos], end)
+        pos += n * itemsize
+        if pos > end:
+            raise EOFError("truncated joblib array data")
+        self.pos = pos
+
+
+# -- opcodes: one handler per opcode, dispatched by the opcode byte -----------------------------
+# A handler gets the machine and the position after the opcode byte, reads its operand (if
+# any) from m.data and returns the position after it. When it fails, the caller's position
+# (after the opcode byte) is where the error is reported, unless the handler has set m.pos
+# further: to the end of its operand once read, or to the end of the data on a short read (as
+# a file would be).
+# pushes after which the stack was never measured
+_UNCHECKED = frozenset({ord("c"), ord("i")})  # GLOBAL, INST
+
+
+
+
+
+_TABLE: list[Any] = []
+
+
+def _table() -> list[Any]:
+    """The opcode handler table (modelcheck.formats.pickle.ops), built on the first scan."""
+    global _TABLE
+    from modelcheck.formats.pickle.ops import build_table
+
+    _TABLE = build_table()
+    return _TABLE
+
+
+def _nested_magic(value: bytes | bytearray) -> bool:
+    """Bytes that are scanned as a nested pickle or zip wherever they appear."""
+    return len(value) >= 8 and (value[:4] == ZIP_MAGIC or (value[0] == 0x80
+                                                            and 2 <= value[1] <= 5))
+
+
+class _Limit(Exception):
+    pass
+
+
+def _itemsize(code: str) -> int:
+    body = code.lstrip("<>|=")
+    kind, digits = body[:1], body[1:]
+    if kind in "?bB" and not digits:
+        return 1
+    if not digits.isdigit():
+        raise _Limit(f"joblib array dtype {code!r} not understood: rest not scanned")
+    size = int(digits)
+    return size * 4 if kind == "U" else size
+
+
+def _compat(module: str, name: str, proto: int) -> tuple[str, str]:
+    """Python 2 names mapped the way ``Unpickler(fix_imports=True)`` maps them."""
+    if proto < 3:
+        import _compat_pickle
+
+        if (module, name) in _compat_pickle.NAME_MAPPING:
+            return _compat_pickle.NAME_MAPPING[(module, name)]
+        if module in _compat_pickle.IMPORT_MAPPING:
+            return _compat_pickle.IMPORT_MAPPING[module], name
+    return module, name
+
+
+def _desc(v: Any) -> str:
+    if isinstance(v, str):
+        return v
+    if isinstance(v, Obj) and isinstance(v.func, GlobalRef):
+        return f"<result of {v.func.qualname}>"
+    return f"<{type(v).__name__}>"
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) < 160 else text[:157] + "..."

@@ -1,0 +1,1 @@
+"""MLflow model signatures: the data model, the parser and its checks."""
