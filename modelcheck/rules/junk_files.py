@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 
 from modelcheck.results import Hit, Level
 from modelcheck.rule import rule
@@ -14,6 +15,10 @@ _JUNK_DIRS = {"__pycache__": "Python byte-code cache", ".ipynb_checkpoints":
               ".ruff_cache": "ruff cache"}
 _JUNK_NAMES = {".DS_Store": "macOS Finder metadata", "Thumbs.db": "Windows thumbnail cache",
                "desktop.ini": "Windows folder settings"}
+# conda's pip step writes the env file's pip list to a tempfile next to it
+# (`tempfile.NamedTemporaryFile(prefix="condaenv.", suffix=".requirements.txt")`, an 8-char
+# random name), and deletes it when the step finishes
+_CONDA_TEMP = re.compile(r"^condaenv\.[a-z0-9_]{8}\.requirements\.txt$")
 _MODEL_EXTS = (".pkl", ".pickle", ".joblib", ".pt", ".pth", ".ubj", ".xgb", ".lgb", ".cb",
                ".onnx", ".h5", ".keras", ".skops", ".safetensors", ".statsmodels")
 
@@ -24,6 +29,10 @@ def _junk_reason(path: str) -> str | None:
         return _JUNK_NAMES[base]
     if base.startswith("._") and base != "._SUCCESS.crc":
         return "macOS resource fork"
+    if _CONDA_TEMP.match(base):
+        return ("conda temporary requirements file (conda writes it next to conda.yaml while "
+                "it creates the environment, as for MLflow's env_manager=conda, and leaves it "
+                "when that step is interrupted)")
     if base.endswith((".pyc", ".pyo")):
         return "compiled Python byte code"
     if base.endswith("~") or base.endswith((".swp", ".swo", ".bak", ".orig", ".rej")) \
@@ -34,12 +43,15 @@ def _junk_reason(path: str) -> str | None:
 
 @rule("MC650", "junk-file", Level.NOTE, tags=("hygiene",))
 def junk_file(pkg):
-    """Leftover junk in the package: `__pycache__`, `.pyc`, `.DS_Store`, editor files.
+    """Leftover junk in the package: `__pycache__`, `.pyc`, `.DS_Store`, editor and temp files.
 
     What it checks
     Directories such as `__pycache__`, `.ipynb_checkpoints`, `.git`, IDE folders, and files
-    such as `*.pyc`, `.DS_Store`, `Thumbs.db`, `._*` resource forks, `*~`, `*.swp`, `*.bak`.
-    Each junk directory is reported once (not every file inside it).
+    such as `*.pyc`, `.DS_Store`, `Thumbs.db`, `._*` resource forks, `*~`, `*.swp`, `*.bak`,
+    and conda's `condaenv.<random>.requirements.txt` temp files (left in the model folder
+    when creating the environment from `conda.yaml` was interrupted). Each junk directory is
+    reported once (not every file inside it). Whole stray trees are MC652 (a tracking store)
+    and MC653 (native executables).
 
     Why it matters
     They bloat every copy of the model, can leak local paths and history (`.git`), and

@@ -16,21 +16,44 @@ def _is_v3(pkg) -> bool:
     return v is not None and v.major >= 3
 
 
+# What MLflow's tracking API accepts as a run id (mlflow/utils/validation.py `_RUN_ID_REGEX`,
+# checked by `_validate_run_id` in the file and SQL stores and on `runs:/` look-ups): a letter
+# or digit, then up to 255 word characters or dashes. Stores write several forms of it: OSS
+# and Databricks `uuid4().hex` (32 hex), AzureML and Microsoft Fabric dashed GUIDs and job
+# names (`loving_cup_abc123xyz`, `AutoML_<guid>_0`, `regressao-casas_9`).
+_MLFLOW_RUN_ID = re.compile(r"^[a-zA-Z0-9][\w\-]{0,255}$")
+
+
+def _run_id_problem(rid: str) -> str:
+    if len(rid) > 256:
+        return f"is {len(rid)} characters long; MLflow accepts at most 256"
+    if not rid[0].isascii() or not rid[0].isalnum():
+        return f"starts with {rid[0]!r}; MLflow's run ids start with a letter or digit"
+    bad = sorted({c for c in rid[1:] if not (c.isalnum() or c in "_-")})
+    if not bad:
+        return "is outside the form letter-or-digit, then letters, digits, '_' or '-'"
+    shown = ", ".join(repr(c) for c in bad[:5])
+    return f"holds {shown}; MLflow's run ids hold only letters, digits, '_' and '-'"
+
+
 @rule("MC117", "mlmodel-run-id-invalid", Level.WARNING, tags=("mlmodel",))
 def mlmodel_run_id_invalid(pkg):
-    """`run_id` is not a 32-hex MLflow run id.
+    """`run_id` is not a run id any MLflow tracking store writes or accepts.
 
     What it checks
-    A non-null `run_id` must be a non-empty string; MLflow's tracking store writes 32 lowercase
-    hex digits (e.g. `f8ce29e5a1d2456bb72ad9603e84f4aa`). `run_id: null` (written by
-    1.x-2.11 `save_model`) is fine.
+    A non-null `run_id` must be a non-empty string that MLflow's own run-id validation
+    accepts: a letter or digit, then up to 255 letters, digits, `_` or `-`. That covers every
+    store: OSS and Databricks write 32 lowercase hex digits (`f8ce29e5a1d2456bb72ad9603e84f4aa`),
+    AzureML and Microsoft Fabric write dashed GUIDs and job names (`loving_cup_abc123xyz`).
+    `run_id: null` (written by 1.x-2.11 `save_model`) is fine.
 
     Why it matters
-    Tools use `run_id` to find the run that produced the model (`runs:/<run_id>/...`); a
-    number, an empty string or a copied name breaks that link.
+    Tools use `run_id` to find the run that produced the model (`runs:/<run_id>/...`); MLflow
+    rejects an id outside that form ("Invalid run ID"), and a number, an empty string or a
+    pasted URI breaks the link to the run.
 
     Example
-    `run_id: ''`, or `run_id: 42` after a hand edit.
+    `run_id: ''`, `run_id: 42` after a hand edit, or `run_id: runs:/f8ce29e5.../model`.
 
     How to fix
     Put back the id of the run that logged the model, or remove the key for a saved model.
@@ -44,10 +67,11 @@ def mlmodel_run_id_invalid(pkg):
         yield Hit(f"run_id is {rid!r}; expected a run id string such as "
                   "'f8ce29e5a1d2456bb72ad9603e84f4aa'", file="MLmodel", line=pkg.line(ptr),
                   pointer=ptr, fix="set the id of the run that logged the model, or remove it")
-    elif not _HEX32.match(rid):
-        yield Hit(f"run_id {rid!r} is not 32 lowercase hex digits as MLflow's tracking store "
-                  "writes (another store, or an edit?)", file="MLmodel", line=pkg.line(ptr),
-                  pointer=ptr, fix="set the id of the run that logged the model")
+    elif not _MLFLOW_RUN_ID.match(rid):
+        yield Hit(f"run_id {rid!r} is not a run id any MLflow tracking store writes: it "
+                  f"{_run_id_problem(rid)}, so MLflow rejects it as 'Invalid run ID'",
+                  file="MLmodel", line=pkg.line(ptr), pointer=ptr,
+                  fix="set the id of the run that logged the model, or remove the key")
 
 
 @rule("MC118", "mlmodel-model-uuid-invalid", Level.WARNING, tags=("mlmodel",))

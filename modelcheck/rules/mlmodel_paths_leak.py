@@ -1,4 +1,4 @@
-"""MC128-MC129: local machine paths stored in MLmodel fields."""
+"""MC128-MC130: local machine and workspace paths stored in MLmodel fields."""
 
 from __future__ import annotations
 
@@ -14,6 +14,60 @@ _HOME = re.compile(
 _LOCAL_ABS = re.compile(r"^(?:file:|/|[A-Za-z]:[\\/]|\\\\|~)")
 _LOGGED_MODEL = re.compile(r"[\\/]models[\\/]m-[0-9a-f]{32}[\\/]artifacts[\\/]?$")
 _MLRUNS = re.compile(r"^(?:\./)?mlruns/\d+/[0-9a-f]{32}(?:/|$)")
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+_AUTHORITY = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/\\]*")  # scheme://user@host
+_MAX_WALK = 5000  # string values looked at in one MLmodel (a pathological one stops there)
+
+
+def path_email(value: str) -> str | None:
+    """The e-mail address that is a whole segment of the path ``value`` (a Databricks user
+    folder: `/Workspace/Users/<e-mail>/...`, `/Repos/<e-mail>/...`, `dbfs:/Users/<e-mail>`),
+    or None. A URL's `user@host` authority (`abfss://container@account.dfs...`,
+    `git+ssh://git@github.com/...`) is not a path segment."""
+    if "@" not in value and "%40" not in value:
+        return None
+    rest = _AUTHORITY.sub("", value, count=1).replace("%40", "@")
+    parts = re.split(r"[\\/]", rest)
+    if len(parts) < 2:
+        return None  # not a path: an address on its own is not this rule's business
+    for part in parts:
+        if _EMAIL.match(part):
+            return part
+    return None
+
+
+def mask_email(email: str) -> str:
+    """`alice@corp.com` -> `a…@corp.com`: enough to find it, without repeating it whole."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}…@{domain}"
+
+
+def _path_kind(value: str) -> str:
+    low = value.lower()
+    low = low[5:] if low.startswith("file:") else low
+    low = "/" + low.lstrip("/")
+    if low.startswith(("/workspace/", "/repos/", "/users/")):
+        return "Databricks workspace path"
+    if low.startswith(("/dbfs:/", "/dbfs/")) or value.lower().startswith("dbfs:"):
+        return "DBFS path"
+    if low.startswith("/volumes/"):
+        return "Unity Catalog volume path"
+    return "path"
+
+
+def _strings(value: object, parts: tuple, out: list, budget: list[int]) -> None:
+    """(pointer parts, string) for every string under ``value``, depth first."""
+    if budget[0] <= 0:
+        return
+    if isinstance(value, str):
+        budget[0] -= 1
+        out.append((parts, value))
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _strings(v, (*parts, k), out, budget)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _strings(v, (*parts, i), out, budget)
 
 
 def home_user(value: str) -> str | None:
@@ -78,7 +132,7 @@ def mlmodel_local_path_leak(pkg):
         if not isinstance(value, str):
             continue
         user = home_user(value)
-        if user:
+        if user and path_email(value) is None:  # an e-mail in the path is MC130's
             yield Hit(f"{ptr.lstrip('/')} holds the author's local path {value!r}, which "
                       f"reveals the user name {user!r} (MLflow keeps it; loading does not "
                       "use it)", file="MLmodel", line=pkg.line(ptr), pointer=ptr,
@@ -130,3 +184,63 @@ def mlmodel_artifact_path_local(pkg):
                   "the run's artifacts", file="MLmodel", line=pkg.line(ptr), pointer=ptr,
                   level=Level.NOTE,
                   fix="log with a short run-relative name such as artifact_path='model'")
+
+
+@rule("MC130", "mlmodel-email-path-leak", Level.WARNING, tags=("mlmodel", "privacy"))
+def mlmodel_email_path_leak(pkg):
+    """`MLmodel` stores a workspace path that holds the author's e-mail address.
+
+    What it checks
+    Every string value in `MLmodel` (flavor keys such as python_function `model_code_path`,
+    `artifacts.*.uri`, `model_config`, transformers `source_model_name`, `metadata`, custom
+    flavors' keys; `signature` excepted) for a path with an e-mail address as one of its
+    folders: the Databricks user folders `/Workspace/Users/<e-mail>/...`,
+    `/Users/<e-mail>/...`, `/Workspace/Repos/<e-mail>/...`, `dbfs:/Users/<e-mail>/...` and
+    `/dbfs/...`, in any scheme (`file:`, `dbfs:`) and URL-encoded (`%40`). A URL's
+    `user@host` part (`abfss://container@account...`) is not a folder and is not reported.
+
+    Why it matters
+    An e-mail address identifies a person: it is personal data (GDPR and similar laws), and
+    the package carries it to every registry, bucket, image and model hub it is copied to.
+    MLflow keeps these fields for information; loading does not need the absolute path.
+
+    Example
+    `model_code_path: /Workspace/Users/alice@corp.com/agents/chain.py` written by a
+    models-from-code `log_model` run in a Databricks notebook, or an artifact
+    `uri: dbfs:/Users/alice@corp.com/encoders/enc.pkl`.
+
+    How to fix
+    Log from a shared folder (a Git folder under `/Workspace/Shared`, a Unity Catalog
+    volume, or a relative path), or remove the value from `MLmodel` before publishing.
+    """
+    found: list[tuple[tuple, str]] = []
+    budget = [_MAX_WALK]
+    for key, value in pkg.meta.items():
+        if key != "signature":
+            _strings(value, (key,), found, budget)
+    for parts, value in found:
+        email = path_email(value)
+        if email is None:
+            continue
+        ptr = join_pointer(*parts)
+        shown = value.replace(email, mask_email(email))
+        yield Hit(f"{ptr.lstrip('/')} holds the {_path_kind(value)} {shown!r}, whose folder is "
+                  f"the author's e-mail address ({mask_email(email)}): personal data shipped "
+                  f"with every copy of the package{_use(parts)}", file="MLmodel",
+                  line=pkg.line(ptr), pointer=ptr,
+                  fix="log from a shared folder or a relative path, or scrub the path from "
+                      "MLmodel before publishing")
+
+
+def _use(parts: tuple) -> str:
+    """What loading does with the field at ``parts``."""
+    informational = (
+        parts[0] in ("artifact_path", "metadata")
+        or (len(parts) == 3 and parts[0] == "flavors" and parts[2] in ("model_code_path",
+                                                                       "source_model_name"))
+        or (len(parts) == 5 and parts[0] == "flavors" and parts[2] == "artifacts"
+            and parts[4] == "uri"))
+    if informational:
+        return " (MLflow keeps the field for information; loading does not use it)"
+    return (" (the model may read this path when it loads, and it exists only in that "
+            "workspace)")

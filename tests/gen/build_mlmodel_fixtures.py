@@ -38,7 +38,7 @@ make("MC115","fail","epoch","v2", edit=sub("'2023-11-30 21:54:24.912401'", "1701
 make("MC115","pass","unquoted-timestamp","v2", edit=sub("'2023-11-30 21:54:24.912401'", "2023-11-30 21:54:24.912401"))
 make("MC116","fail","future","v2", edit=sub("'2023-11-30 21:54:24.912401'", "'2099-01-01 00:00:00'"), expect={"count":1,"messages":["future"]})
 make("MC116","fail","before-2018","v2", edit=sub("'2023-11-30 21:54:24.912401'", "'2015-06-01 12:00:00'"), expect={"count":1,"messages":["2018"]})
-make("MC117","fail","not-hex","v2", edit=sub("run_id: 4f7f7ec530f64c0d9f3ce7ad0c505635", "run_id: my-training-run"), expect={"count":1,"lines":[19]})
+make("MC117","pass","hand-named-run","v2", edit=sub("run_id: 4f7f7ec530f64c0d9f3ce7ad0c505635", "run_id: my-training-run"))
 make("MC117","fail","empty","v2", edit=sub("run_id: 4f7f7ec530f64c0d9f3ce7ad0c505635", "run_id: ''"), expect={"count":1})
 make("MC118","fail","not-hex","v2", edit=sub("model_uuid: 16980f64af86495b9b9ed29826aef630", "model_uuid: churn-model-v2"), expect={"count":1,"lines":[18]})
 make("MC118","fail","m-prefix-in-2x","v2", edit=sub("model_uuid: 16980f64af86495b9b9ed29826aef630", "model_uuid: m-16980f64af86495b9b9ed29826aef630"), expect={"count":1})
