@@ -3,6 +3,7 @@ the working tree, each installed as a user installs it (a wheel, not an editable
 
     python bench/ab.py --base HEAD~3          # 200 packages, two rounds
     python bench/ab.py --base main --packages 400 --rounds 3
+    python bench/ab.py --base HEAD~1 --this HEAD   # two commits, whatever the working tree
 
 Both sides run with the same Python, the same dependencies, the same corpus and the same
 hash seed; only modelcheck differs. Instruction counts (valgrind's callgrind) do not depend on
@@ -55,12 +56,17 @@ def base_tree(rev: str) -> Path:
 def measure(site: Path, tree: Path, pkg: Path, corpus: Path) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(site), "PYTHONHASHSEED": "0"}
     os.environ.update(env)
+    cwd = os.getcwd()
+    # `python -m` puts the working directory first on sys.path: run where no modelcheck/ is,
+    # or both sides would import the source tree instead of their own install
+    os.chdir(site.parent)
     try:
         cold = instructions([sys.executable, "-m", "modelcheck", "check", "-q", str(pkg)])
         loop = str(tree / "bench" / "check_loop.py")
         once = instructions([sys.executable, loop, str(corpus), "1"])
         twice = instructions([sys.executable, loop, str(corpus), "2"])
     finally:
+        os.chdir(cwd)
         for k in ("PYTHONPATH", "PYTHONHASHSEED"):
             os.environ.pop(k, None)
     if cold is None or once is None or twice is None:
@@ -73,6 +79,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--base", required=True, help="the commit to compare the working tree with")
+    ap.add_argument("--this", default=None,
+                    help="the commit to measure against the base (default: the working tree)")
     ap.add_argument("--packages", type=int, default=200)
     ap.add_argument("--rounds", type=int, default=2, help="alternating rounds (best kept)")
     args = ap.parse_args()
@@ -80,7 +88,7 @@ def main() -> int:
         print("valgrind is needed: apt-get install valgrind", file=sys.stderr)
         return 2
     OUT.mkdir(parents=True, exist_ok=True)
-    sides = {"base": base_tree(args.base), "this": REPO}
+    sides = {"base": base_tree(args.base), "this": base_tree(args.this) if args.this else REPO}
     with tempfile.TemporaryDirectory(prefix="modelcheck-ab-") as tmp:
         work = Path(tmp)
         pkg = work / "cold-pkg"
@@ -100,7 +108,8 @@ def main() -> int:
                 for k, v in got.items():
                     prev[k] = min(prev[k], v)
     base, this = best["base"], best["this"]
-    print(f"modelcheck A/B - base {args.base} vs working tree - {args.packages} packages, "
+    print(f"modelcheck A/B - base {args.base} vs {args.this or 'the working tree'} - "
+          f"{args.packages} packages, "
           f"best of {args.rounds} alternating rounds - python -c pass: {py / 1e6:.1f} M")
     print()
     print("| measure (instructions)                 |        base |        this |  change |")

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable
 
 from modelcheck.engine.registry import all_rules
 from modelcheck.engine.run import check_package_obj, select_rules, target_error
-from modelcheck.engine.settings import Settings
-from modelcheck.results import PackageResult, Report
+from modelcheck.engine.settings import Settings, validate
+from modelcheck.results import Interrupted, PackageResult, Report
 from modelcheck.scan.local import local_package
 
 
@@ -25,7 +25,9 @@ def check_package(path: str, settings: Settings | None = None) -> PackageResult:
     settings = settings or Settings()
     if os.path.basename(path) == "MLmodel" and os.path.isfile(path):
         path = os.path.dirname(path) or "."
-    rules = select_rules(all_rules(), settings)
+    registry = all_rules()
+    validate(settings, list(registry))
+    rules = select_rules(registry, settings)
     return check_package_obj(local_package(path, path, settings), rules, settings)
 
 
@@ -35,28 +37,50 @@ def check(
     *,
     progress: Callable[[int, int], None] | None = None,
 ) -> Report:
-    """Discover packages under ``targets`` and check each; returns a :class:`Report`."""
+    """Discover packages under ``targets`` and check each; returns a :class:`Report`.
+
+    Settings that name unknown rule codes, or enable no rule, raise ``ConfigError`` before any
+    work. A ``KeyboardInterrupt`` (Ctrl-C, or :class:`~modelcheck.results.Interrupted` from a
+    signal handler) stops the scan and its workers: it is re-raised as ``Interrupted`` whose
+    ``report`` holds the packages checked before it (``report.partial`` is True).
+    """
     from modelcheck.scan.local import check_local
 
     settings = settings or Settings()
     targets = list(targets)
-    rules = select_rules(all_rules(), settings)
+    registry = all_rules()
+    validate(settings, list(registry))
+    rules = select_rules(registry, settings)
     report = Report(rules=rules)
     local = [t for t in targets if not is_remote(t)]
     remote = [t for t in targets if is_remote(t)]
-    results, errors = check_local(local, rules, settings, progress)
-    for msg in errors:
-        name = msg.split(":", 1)[0]
-        report.packages.append(target_error(name, msg))
-        report.notifications.append(msg)
-    report.packages.extend(results)
-    if remote:
-        from modelcheck.scan.remote import check_remote
+    local_done: list[PackageResult] = []
+    remote_done: list[PackageResult] = []
+    try:
+        results, errors = check_local(local, rules, settings, progress, done=local_done)
+        for msg in errors:
+            name = msg.split(":", 1)[0]
+            report.packages.append(target_error(name, msg))
+            report.notifications.append(msg)
+        report.packages.extend(results)
+        local_done = []
+        if remote:
+            from modelcheck.scan.remote import check_remote
 
-        report.packages.extend(check_remote(remote, rules, settings, report.notifications,
-                                             progress=progress))
+            report.packages.extend(check_remote(remote, rules, settings, report.notifications,
+                                                progress=progress, done=remote_done))
+    except KeyboardInterrupt as exc:
+        report.packages.extend(sorted(local_done, key=lambda p: p.display))
+        report.packages.extend(remote_done)
+        report.interrupted = getattr(exc, "signal", "SIGINT")
+        _apply_baseline(report, settings)
+        raise Interrupted(report.interrupted, report) from None
+    _apply_baseline(report, settings)
+    return report
+
+
+def _apply_baseline(report: Report, settings: Settings) -> None:
     if settings.baseline:
         from modelcheck.engine.baseline import apply_baseline
 
         report.suppressed = apply_baseline(report, settings.baseline)
-    return report

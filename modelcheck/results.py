@@ -240,6 +240,20 @@ class Rule(_Frozen):
     def _args(self) -> tuple:
         return (self.meta, self.func)
 
+    def __reduce__(self) -> tuple:
+        """A registered rule pickles as its code, and unpickles as the rule the receiving
+        process's registry holds under that code (built-in or plugin; the ``@rule`` decorator
+        binds the Rule to the function's name, so the function cannot be pickled by name).
+        Any other rule pickles by value, its function by reference. The registry is looked up
+        in ``sys.modules`` (this layer imports nothing above it): a rule came from it, or was
+        never registered."""
+        import sys
+
+        registry = sys.modules.get("modelcheck.engine.registry")
+        if registry is not None and registry.registered(self.code) is self:
+            return registry.rule_by_code, (self.code,)
+        return Rule, self._args()
+
     @property
     def code(self) -> str:
         return self.meta.code
@@ -285,15 +299,24 @@ class PackageResult(Record):
 class Report(Record):
     """The outcome of one run: findings by package, rules run, tool failures."""
 
-    _fields = ("packages", "rules", "notifications", "suppressed")
+    _fields = ("packages", "rules", "notifications", "suppressed", "interrupted")
 
     def __init__(self, packages: list[PackageResult] = FACTORY, rules: dict[str, Rule] = FACTORY,
-                 notifications: list[str] = FACTORY, suppressed: int = 0) -> None:
+                 notifications: list[str] = FACTORY, suppressed: int = 0,
+                 interrupted: str | None = None) -> None:
         self.packages = [] if packages is FACTORY else packages
         self.rules = {} if rules is FACTORY else rules
         # tool failures (exit 2)
         self.notifications = [] if notifications is FACTORY else notifications
         self.suppressed = suppressed  # findings hidden by a baseline
+        # the signal that stopped the run ("SIGINT", "SIGTERM"): the report is partial, it
+        # holds only the packages checked before it
+        self.interrupted = interrupted
+
+    @property
+    def partial(self) -> bool:
+        """True when the run was stopped before every package was checked."""
+        return self.interrupted is not None
 
     @property
     def findings(self) -> list[Finding]:
@@ -305,6 +328,8 @@ class Report(Record):
             f.code in TOOL_CODES for f in self.findings)
 
     def exit_code(self, fail_on: Level = Level.ERROR) -> int:
+        if self.interrupted:
+            return 143 if self.interrupted == "SIGTERM" else 130
         if self.tool_failed:
             return 2
         return 1 if any(f.level >= fail_on for f in self.findings) else 0
@@ -315,3 +340,19 @@ class Report(Record):
             out[str(f.level)] += 1
         return out
 
+
+
+class Interrupted(KeyboardInterrupt):
+    """A run stopped by a signal (``SIGINT``, ``SIGTERM``).
+
+    The command line raises it from its signal handlers; :func:`modelcheck.check` re-raises it
+    with ``report``: the packages checked before the signal, marked partial.
+    """
+
+    def __init__(self, signal: str = "SIGINT", report: Report | None = None) -> None:
+        super().__init__(signal)
+        self.signal = signal
+        self.report = report
+
+    def __reduce__(self) -> tuple:
+        return type(self), (self.signal, self.report)

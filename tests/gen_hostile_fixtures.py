@@ -21,6 +21,7 @@ from pathlib import Path
 CORPUS = Path("/work/shared/corpus/realworld")
 BASE = CORPUS / "014_oleh-edu__goitneo-argo"
 OUT = Path(__file__).parent / "rules"
+PICKLES = Path(__file__).parent / "data" / "pickles"  # written by gen_pickle_cases.py
 
 
 def su(s: str) -> bytes:  # SHORT_BINUNICODE
@@ -141,6 +142,59 @@ def joblib_zlib() -> bytes:
     return zlib.compress(posix_system_p2())
 
 
+# -- getattr gadgets: getattr is how CPython pickles bound methods, so each of these must be
+# caught by what it reaches, not by the name getattr alone
+def _getattr(target: bytes, name: bytes) -> bytes:
+    """``builtins.getattr(<target>, <name>)``: both operands are opcode fragments."""
+    return su("builtins") + su("getattr") + b"\x93" + target + name + b"\x86R"
+
+
+def _odict() -> bytes:  # collections.OrderedDict(): a harmless object
+    return su("collections") + su("OrderedDict") + b"\x93)R"
+
+
+def getattr_builtins_eval() -> bytes:
+    # inspect imports builtins: getattr(inspect.builtins, "eval")("print(1)")
+    target = su("inspect") + su("builtins") + b"\x93"
+    return framed(_getattr(target, su("eval")) + su("print(1)") + b"\x85R.", 4)
+
+
+def getattr_of_getattr() -> bytes:
+    # getattr(getattr(numpy.lib, "npyio"), "load")("x.npy"): each name alone looks harmless
+    inner = _getattr(su("numpy") + su("lib") + b"\x93", su("npyio"))
+    return framed(_getattr(inner, su("load")) + su("x.npy") + b"\x85R.", 4)
+
+
+def getattr_dotted_danger() -> bytes:
+    # getattr(torch.serialization, "load") reaches torch.serialization.load
+    target = su("torch") + su("serialization") + b"\x93"
+    return framed(_getattr(target, su("load")) + su("x.pt") + b"\x85R.", 4)
+
+
+def getattr_computed_name() -> bytes:
+    # the attribute name is computed at load time: str.lower("SYSTEM")
+    name = su("builtins") + su("str.lower") + b"\x93" + su("SYSTEM") + b"\x85R"
+    return framed(_getattr(_odict(), name) + b".", 4)
+
+
+def getattr_result_called() -> bytes:
+    # a harmless-looking bound method, called while loading with an attacker's string
+    return framed(_getattr(_odict(), su("pop")) + su("id") + b"\x85R.", 4)
+
+
+def getattr_result_mapped() -> bytes:
+    # list(map(getattr(obj, "pop"), ["id"])): called through map, consumed by list
+    body = (su("builtins") + su("list") + b"\x93" + su("builtins") + su("map") + b"\x93"
+            + _getattr(_odict(), su("pop")) + b"]" + su("id") + b"a\x86R\x85R.")
+    return framed(body, 4)
+
+
+def getattr_dunder() -> bytes:
+    # getattr(OrderedDict, "__subclasses__")(): walks to every loaded class
+    target = su("collections") + su("OrderedDict") + b"\x93"
+    return framed(_getattr(target, su("__subclasses__")) + b")R.", 4)
+
+
 HOSTILE = {
     "os_system_p0": os_system_p0,
     "posix_system_p2": posix_system_p2,
@@ -162,6 +216,13 @@ HOSTILE = {
     "protocol5_framed_binunicode8": protocol5_framed_binunicode8,
     "pickle_in_zip_member": pickle_in_zip_member,
     "joblib_zlib": joblib_zlib,
+    "getattr_builtins_eval": getattr_builtins_eval,
+    "getattr_of_getattr": getattr_of_getattr,
+    "getattr_dotted_danger": getattr_dotted_danger,
+    "getattr_computed_name": getattr_computed_name,
+    "getattr_result_called": getattr_result_called,
+    "getattr_result_mapped": getattr_result_mapped,
+    "getattr_dunder": getattr_dunder,
 }
 
 
@@ -258,6 +319,18 @@ def build() -> None:
     d = _case("MC620", "fail", "nonstandard_extension")
     (d / "weights.dat").write_bytes(HOSTILE["long_memo_stack_global"]())
     _expect(d, file="weights.dat", messages=["subprocess.check_output"])
+    for name in ("getattr_builtins_eval", "getattr_of_getattr", "getattr_computed_name",
+                 "getattr_result_called"):
+        d = _case("MC620", "fail", name)
+        (d / "model.pkl").write_bytes(HOSTILE[name]())
+        _expect(d, file="model.pkl", level="error", messages=["builtins.getattr"])
+    d = _case("MC620", "fail", "stray_file_still_scanned")
+    (d / "artifacts").mkdir()
+    (d / "artifacts" / "old.pkl").write_bytes(HOSTILE["getattr_dunder"]())
+    _expect(d, count=1, file="artifacts/old.pkl", level="error",
+            messages=["does not reference", "__subclasses__"])
+    d = _case("MC620", "pass", "bound_methods")
+    (d / "model.pkl").write_bytes((PICKLES / "bound_methods.pkl").read_bytes())
     d = _case("MC620", "fail", "joblib_compressed")
     (d / "scaler.joblib").write_bytes(joblib_zlib())
     _case("MC620", "pass", "sklearn_cloudpickle")
@@ -286,6 +359,17 @@ def build() -> None:
     d = _case("MC623", "fail", "empty")
     (d / "model.pkl").write_bytes(b"")
     _case("MC623", "pass", "complete")
+    for name in ("numpy_scalar_bytes.pkl", "joblib_structobj.joblib", "joblib_no_tell.joblib"):
+        d = _case("MC623", "pass", name.split(".")[0])
+        (d / "model.pkl").write_bytes((PICKLES / name).read_bytes())
+    d = _case("MC623", "fail", "stray_truncated")
+    (d / "artifacts").mkdir()
+    (d / "artifacts" / "old_model.pkl").write_bytes(data[: len(data) // 2])
+    _expect(d, count=1, level="warning", file="artifacts/old_model.pkl",
+            messages=["does not read it"])
+    d = _case("MC623", "fail", "lz4_not_scanned")
+    (d / "model.pkl").write_bytes(b"\x04\x22\x4d\x18" + bytes(range(64)))
+    _expect(d, count=1, level="error", messages=["lz4", "not trusted"])
     # MC624 pickled python_model
     _case("MC624", "fail", "cloudpickle_python_model",
           CORPUS / "003_ts-azure-services__local-mlflow-aml-endpoint")
@@ -300,6 +384,9 @@ def build() -> None:
     # MC626 capability
     _case("MC626", "fail", "pickle_payload")
     _case("MC626", "pass", "no_pickle", skip=("model.pkl",))
+    d = _case("MC626", "pass", "stray_pickle_only", skip=("model.pkl",))
+    (d / "notes").mkdir()
+    (d / "notes" / "scratch.pkl").write_bytes((BASE / "model.pkl").read_bytes())
     # MC627 / MC628 skops
     sk = "    pickled_model: model.pkl\n    serialization_format: cloudpickle"
     d = _case("MC627", "fail", "schema_os_system", skip=("model.pkl",))

@@ -124,12 +124,23 @@ def test_script_fail_on_select_ignore_and_args(tmp_path):
     assert _run_script(proj, tmp_path, paths="models")[0] == 0  # a note: below error
     code, stdout, _, out = _run_script(proj, tmp_path, paths="models", fail_on="note")
     assert code == 1 and out["notes"] == "1" and "::notice file=models/broken/MLModel" in stdout
-    assert _run_script(proj, tmp_path, paths="models", fail_on="note", ignore="MC101")[0] == 0
+    # select MC101 (config) with ignore MC101 leaves no rule to run: a gate that would check
+    # nothing is refused, never a pass (issue 14)
+    code, stdout, _, out = _run_script(proj, tmp_path, paths="models", fail_on="note",
+                                       ignore="MC101")
+    assert code == 2 and out["exit-code"] == "2"
+    assert "::error title=modelcheck::no rule is enabled" in stdout
+    code, _, _, out = _run_script(proj, tmp_path, paths="models", fail_on="note",
+                                  select="MC1", ignore="MC101")
+    assert code == 0 and out["notes"] == "0"
     code, _, _, out = _run_script(proj, tmp_path, paths="models", fail_on="note",
                                   args="--exit-zero")
     assert code == 0 and out["exit-code"] == "0" and out["notes"] == "1"
-    code, _, _, out = _run_script(proj, tmp_path, paths="models", select="MC9")
+    code, _, _, out = _run_script(proj, tmp_path, paths="models", select="MC2")
     assert code == 0 and out["packages-with-findings"] == "0"
+    # MC9 names only the engine's own codes: no rule would run (issue 14)
+    code, stdout, _, _ = _run_script(proj, tmp_path, paths="models", select="MC9")
+    assert code == 2 and "no rule is enabled" in stdout
 
 
 def test_script_never_runs_input_as_shell(tmp_path):

@@ -117,3 +117,31 @@ def test_heads_do_not_spend_a_budget_they_would_exceed(pkg_dir: Path) -> None:
     assert pkg.bytes_read == 0 and src.reads == [("MLmodel", 5)]
     r = pkg.read("MLmodel")
     assert not r.ok and "read budget" in (r.problem or "")
+
+
+def test_text_kinds_say_why_a_file_is_not_text() -> None:
+    from modelcheck.package.model_package import decode_text
+
+    text = "scikit-learn==1.5.2\nmlflow==3.1.0\n"
+    kinds = {name: (decode_text("r.txt", data).kind, decode_text("r.txt", data).bom)
+             for name, data in {
+                 "utf8": text.encode(), "bom": b"\xef\xbb\xbf" + text.encode(),
+                 "utf16": text.encode("utf-16"), "utf16le": text.encode("utf-16-le"),
+                 "utf32": text.encode("utf-32"), "latin1": "café\n".encode("latin-1"),
+                 "nul": b"\x00\x01\x02" * 50, "control": bytes(range(1, 9)) * 40 + b"\xff"}.items()}
+    assert kinds == {"utf8": ("", False), "bom": ("", True), "utf16": ("utf-16", False),
+                     "utf16le": ("utf-16", False), "utf32": ("utf-32", False),
+                     "latin1": ("encoding", False), "nul": ("binary", False),
+                     "control": ("binary", False)}
+    assert decode_text("r.txt", b"\xef\xbb\xbfa\n").text == "a\n"
+
+
+def test_a_file_that_vanishes_is_a_recorded_failure(pkg_dir: Path) -> None:
+    pkg = ModelPackage(LocalSource(str(pkg_dir)))
+    assert pkg.is_file("requirements.txt")  # listed by the walk
+    (pkg_dir / "requirements.txt").unlink()
+    r = pkg.read("requirements.txt")
+    assert (r.ok, r.kind) == (False, "unreadable")
+    assert pkg.failures == {"requirements.txt": "cannot be read (it vanished while being "
+                                                "checked): modelcheck could not check it"}
+    assert pkg.text("requirements.txt").kind == "unreadable"

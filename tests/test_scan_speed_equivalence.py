@@ -10,6 +10,17 @@ hostile fixtures, truncations and byte flips of all of them, hypothesis-generate
 plain data in every protocol, hypothesis mutations, and the caps (opcode count, stack size,
 time budget) lowered on both scanners. ``scan_skops`` is compared with its previous version
 the same way.
+
+Deliberate changes since the frozen scanner (issue 13), which ``same`` accepts and nothing
+else: bytes that only look like a pickle (a ``\x80\x02``-prefixed bytes value, a zip member
+not named ``.pkl``) and fail to parse are data, so the frozen scanner's problems located there
+(``#bytes@``, ``!member``) and the protocols only they saw are dropped; and joblib arrays whose
+dtype holds objects in a structured or sub-array type, or that were written without alignment
+padding, are read as joblib reads them: where the frozen scanner failed on such a file, the
+new one must pass it and find at least what the frozen one found before failing; and an
+lz4-compressed file, once "corrupt", is now a limit (not scanned); and a zip member over the
+cap that was only sniffed as a pickle has its head parsed (a limit when it is one, nothing
+when it is data), finding at least what the frozen scanner found.
 """
 
 from __future__ import annotations
@@ -52,7 +63,17 @@ REAL = _distinct([p for r in ROOTS if r.exists() for p in r.rglob("*")
                   if p.suffix in PICKLE_EXTS])
 SKOPS = _distinct([p for r in ROOTS if r.exists() for p in r.rglob("*.skops")])
 REAL_BYTES = {str(p): p.read_bytes() for p in REAL}
-SMALL = [d for d in REAL_BYTES.values() if len(d) < 64 * 1024] or [pickle.dumps([1], 4)]
+
+
+def _joblib_layout_changed(data: bytes) -> bool:
+    """A joblib file the frozen scanner misread (see the docstring): it is no oracle for
+    damaged copies of it, whose bytes it reads at other offsets."""
+    return b"NumpyArrayWrapper" in data and bool(old.scan_bytes(data).problems) \
+        and not new.scan_bytes(data).problems
+
+
+SMALL = [d for d in REAL_BYTES.values() if len(d) < 64 * 1024
+         and not _joblib_layout_changed(d)] or [pickle.dumps([1], 4)]
 
 
 # -- comparing two scans -------------------------------------------------------------------
@@ -100,9 +121,48 @@ def facts(scan: Any, mod: Any) -> dict[str, Any]:
     }
 
 
+def _speculative(problem: str) -> bool:
+    """A frozen-scanner problem located in bytes the new scanner parses speculatively."""
+    where = problem.split(": ", 1)[0]
+    last = where.split("@")[-1] if "#bytes@" in where else ""
+    member = where.rsplit("!", 1)[-1] if "!" in where else where
+    nested_member = "!" in where or ("/" in member and " " not in member)
+    return bool(last) or (nested_member and not member.endswith((".pkl", ".pickle")))
+
+
+def _deliberate(want: dict[str, Any], got: dict[str, Any], data: bytes) -> dict[str, Any]:
+    """The frozen scanner's facts with the deliberate changes applied (see the docstring)."""
+    want = dict(want)
+    if data[:4] == new.LZ4_MAGIC and not got["problems"]:  # was "corrupt": now unscanned
+        assert got["limits"] and "lz4" in got["limits"][0]
+        return got
+    over = [x for x in want["limits"] if x.endswith(" bytes, over the member cap: not scanned")
+            and not x.split(":", 1)[0].endswith((".pkl", ".pickle"))]
+    if over:  # a member only sniffed as a pickle, over the cap: now its head is parsed
+        rest = [x for x in want["limits"] if x not in over]
+        assert [x for x in got["limits"] if "nested-data cap" not in x] == rest
+        assert len([x for x in got["limits"] if "nested-data cap" in x]) <= len(over)
+        for key in ("globals", "calls"):
+            assert all(x in got[key] for x in want[key]), key
+        return got
+    if want["problems"] != got["problems"]:
+        kept = [p for p in want["problems"] if not _speculative(p)]
+        if kept != want["problems"] and kept == got["problems"]:
+            want["problems"] = kept
+            want["protocols"] = got["protocols"] if set(got["protocols"]) <= set(
+                want["protocols"]) else want["protocols"]
+        elif b"NumpyArrayWrapper" in data and want["problems"] and not got["problems"]:
+            for key in ("globals", "qualnames", "dynamic"):
+                assert all(x in got[key] for x in want[key]), key
+            return got
+    return want
+
+
 def same(data: bytes, deadline: float | None = None) -> None:
     want = facts(old.scan_bytes(data, deadline=deadline), old)
     got = facts(new.scan_bytes(data, deadline=deadline), new_values)
+    if got != want:
+        want = _deliberate(want, got, data)
     assert got == want
 
 

@@ -211,3 +211,17 @@ def all_rules() -> dict[str, Rule]:
 def reset_cache() -> None:
     global _cache
     _cache = None
+
+
+def registered(code: str) -> Rule | None:
+    """The rule registered under ``code`` when the registry is loaded already, else None."""
+    return _cache.get(code) if _cache is not None else None
+
+
+def rule_by_code(code: str) -> Rule:
+    """The registered rule with this code (how a pickled rule is unpickled)."""
+    rule = all_rules().get(code)
+    if rule is None:
+        raise RegistryError(f"no rule {code} is registered in this process (is the plugin that "
+                            "defines it installed?)")
+    return rule

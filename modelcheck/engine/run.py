@@ -66,10 +66,25 @@ def run_rules(pkg: ModelPackage, rules: Iterable[Rule], settings: Settings) -> I
             yield _finding(r, hit, pkg.display, settings)
 
 
+def read_failures(pkg: ModelPackage) -> Iterator[Finding]:
+    """One MC902 finding per path the OS refused while the rules read the package (recorded
+    by :class:`ModelPackage`): what was not read was not checked, so the run is not clean."""
+    for rel, what in pkg.failures.items():
+        where = rel or "the package folder"
+        yield Finding(
+            code=TARGET_ERROR.code, name=TARGET_ERROR.meta.name, level=Level.ERROR,
+            message=f"{where} {what}, so this package is not known to be clean",
+            package=pkg.display, file=rel or None,
+            key=rel, tags=TARGET_ERROR.meta.tags,
+            fix="give the user running modelcheck read access (and execute access on "
+                "folders), or check the storage; then run the check again")
+
+
 def check_package_obj(pkg: ModelPackage, rules: dict[str, Rule], settings: Settings
                       ) -> PackageResult:
     findings = [f for f in run_rules(pkg, rules.values(), settings)
                 if not settings.path_ignored(f)]
+    findings += read_failures(pkg)  # never ignored by path: an unchecked file is not clean
     findings.sort(key=lambda f: (f.file or "", f.line or 0, f.col or 0, f.code, f.message))
     meta = pkg.meta
     ver = meta.get("mlflow_version")

@@ -8,7 +8,7 @@ import os
 from typing import Any
 
 from modelcheck.records import FACTORY, Record
-from modelcheck.results import Finding, Level
+from modelcheck.results import TOOL_CODES, Finding, Level
 
 CONFIG_FILES = ("modelcheck.toml", "pyproject.toml")
 
@@ -47,6 +47,24 @@ class Settings(Record):
         self.package_read_bytes = package_read_bytes  # bytes read per package, at most
         self.storage_options = {} if storage_options is FACTORY else storage_options
         self.config_path = config_path
+        # where each value came from ("--select", "pyproject.toml: select"), for messages;
+        # not a field: it does not change what the settings mean
+        self.origins: dict[str, str] = {}
+
+    @property
+    def root(self) -> str | None:
+        """The folder of the config file: ``exclude`` and ``per-path-ignores`` patterns are
+        relative to it (as well as to the working directory)."""
+        return os.path.dirname(os.path.abspath(self.config_path)) if self.config_path else None
+
+    def _candidates(self, path: str) -> list[str]:
+        out = [path]
+        root = self.root
+        if root and not _is_remote(path):
+            rel = os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
+            if rel != path and not rel.startswith("../") and rel != "..":
+                out.append(rel)
+        return out
 
     # -- selection -------------------------------------------------------------------------
     def enabled(self, code: str) -> bool:
@@ -69,14 +87,23 @@ class Settings(Record):
     def path_ignored(self, f: Finding) -> bool:
         if not self.per_path_ignores:
             return False
-        path = f.path
+        paths = None
         for pattern, prefixes in self.per_path_ignores.items():
-            if _glob_match(path, pattern) and any(f.code.startswith(p) for p in prefixes):
-                return True
+            if any(f.code.startswith(p) for p in prefixes):
+                paths = paths or self._candidates(f.path)
+                if any(_glob_match(p, pattern) for p in paths):
+                    return True
         return False
 
     def excluded(self, path: str) -> bool:
-        return any(_glob_match(path, pat) for pat in self.exclude)
+        if not self.exclude:
+            return False
+        paths = self._candidates(path)
+        return any(_glob_match(p, pat) for p in paths for pat in self.exclude)
+
+
+def _is_remote(target: str) -> bool:
+    return "://" in target or target.startswith(("models:/", "runs:/", "mlflow-artifacts:/"))
 
 
 def _glob_match(path: str, pattern: str) -> bool:
@@ -160,6 +187,7 @@ def settings_from_config(doc: dict[str, Any], path: str | None) -> Settings:
     for key, attr in _KEYS.items():
         if key in doc:
             setattr(s, attr, doc[key])
+            s.origins[attr] = f"{path}: {key}" if path else key
     if "fail-on" in doc:
         s.fail_on = Level.parse(doc["fail-on"])
     if s.baseline and path and not os.path.isabs(s.baseline):
@@ -172,3 +200,129 @@ def load_settings(start: str = ".", explicit: str | None = None) -> Settings:
     if path is None:
         return Settings()
     return settings_from_config(load_config(path), path)
+
+
+def _start_dir(target: str) -> str:
+    """Where the upward config search starts for one local target: the target when it is a
+    folder, else the folder holding it (an MLmodel or other file inside a package)."""
+    return target if os.path.isdir(target) else (os.path.dirname(target) or ".")
+
+
+def config_for_targets(targets: list[str], explicit: str | None = None) -> str | None:
+    """The config file of a run: ``explicit`` (``--config``), else the one found upward from
+    the local targets (as ruff does), else from the working directory (URLs only, or no
+    target). All local targets must share one config (or all have none): a run over targets
+    governed by different configs is refused rather than checked under the wrong one."""
+    if explicit:
+        if not os.path.isfile(explicit):
+            raise ConfigError(f"--config {explicit}: no such file")
+        return explicit
+    local = [t for t in targets if not _is_remote(t)]
+    if not local:
+        return find_config(".")
+    found: dict[str | None, str] = {}
+    by_dir: dict[str, str | None] = {}  # many targets share a folder (pre-commit's files)
+    for t in local:
+        start = _start_dir(t)
+        if start not in by_dir:
+            by_dir[start] = find_config(start)
+        found.setdefault(by_dir[start], t)
+    if len(found) > 1:
+        (a, ta), (b, tb) = list(found.items())[:2]
+        raise ConfigError(
+            f"the targets have different configs: {ta!r} uses {a or 'none (defaults)'}, "
+            f"{tb!r} uses {b or 'none (defaults)'}; check them in separate runs, or pass "
+            "--config FILE")
+    return next(iter(found))
+
+
+# -- validation (before any work) ----------------------------------------------------------
+
+CODE_HINT = "see 'modelcheck rules'"
+_LOOKALIKE = str.maketrans({"L": "1", "I": "1", "O": "0", "S": "5", "B": "8", "Z": "2"})
+
+
+def _suggest(value: str, known: list[str]) -> str:
+    import difflib
+
+    value = value.upper()
+    # a look-alike typed for a digit (MC30l, MC3O1) first; then the codes or prefixes of the
+    # same length that differ in one place; then what difflib finds close
+    close: list[str] = []
+    lookalike = value[:2] + value[2:].translate(_LOOKALIKE)
+    prefixes = sorted({c[:len(value)] for c in known})
+    if lookalike != value and lookalike in prefixes:
+        close.append(lookalike)
+    close += [p for p in prefixes if p not in close
+              and sum(a != b for a, b in zip(p, value, strict=True)) == 1]
+    if not close:
+        pool = list(dict.fromkeys(prefixes + list(known)))
+        close = difflib.get_close_matches(value, pool, n=3, cutoff=0.6)
+    close = close[:3]
+    return f"; did you mean {', '.join(close)}?" if close else ""
+
+
+def code_problem(value: str, known: list[str], where: str) -> str | None:
+    """A one-line message when ``value`` is not a rule code or a prefix of one, else None."""
+    if not isinstance(value, str) or not value:
+        return f"{where}: empty rule code or prefix ({CODE_HINT})"
+    if any(c.startswith(value) for c in known):
+        return None
+    hint = _suggest(value, known)
+    if value != value.upper() and any(c.startswith(value.upper()) for c in known):
+        hint = f"; codes are upper case: {value.upper()}"
+    return (f"{where}: unknown rule code or prefix {value!r}: no rule's code starts with it"
+            f"{hint} ({CODE_HINT})")
+
+
+def validate(settings: Settings, known: list[str]) -> None:
+    """Refuse settings that would check other rules than meant, or nothing (ConfigError)."""
+    import math
+
+    o = settings.origins
+    for attr, label in (("select", "select"), ("extend_select", "extend-select"),
+                        ("ignore", "ignore")):
+        where = o.get(attr, label)
+        values = getattr(settings, attr)
+        if not isinstance(values, list):
+            raise ConfigError(f"{where}: expected a list of rule codes, got {values!r}")
+        for v in values:
+            msg = code_problem(v, known, where)
+            if msg:
+                raise ConfigError(msg)
+    for pattern, codes in settings.per_path_ignores.items():
+        where = f"{o.get('per_path_ignores', 'per-path-ignores')} {pattern!r}"
+        for v in codes:
+            msg = code_problem(v, known, where)
+            if msg:
+                raise ConfigError(msg)
+    for prefix, level in settings.severity.items():
+        where = o.get("severity", "severity")
+        msg = code_problem(prefix, known, f"{where} key")
+        if msg:
+            raise ConfigError(msg)
+        try:
+            Level.parse(str(level))
+        except ValueError as exc:
+            raise ConfigError(f"{where} {prefix!r}: {exc}") from None
+
+    def number(attr: str, label: str, *, zero: bool, integer: bool) -> None:
+        v = getattr(settings, attr)
+        where = o.get(attr, label)
+        ok = isinstance(v, int) if integer else isinstance(v, (int, float))
+        if isinstance(v, bool) or not ok or not math.isfinite(v) or v < 0 or (v == 0
+                                                                            and not zero):
+            need = "0 or more" if zero else "more than 0"
+            raise ConfigError(f"{where}: expected {'a whole number' if integer else 'a number'}"
+                              f" {need}, got {v!r}")
+
+    number("jobs", "--jobs", zero=True, integer=True)  # 0: automatic
+    number("package_timeout", "--package-timeout", zero=True, integer=False)  # 0: no budget
+    number("max_pickle_bytes", "--max-pickle-bytes", zero=False, integer=True)
+    number("text_cap", "max-file-bytes", zero=False, integer=True)
+    number("package_read_bytes", "max-package-read-bytes", zero=False, integer=True)
+    if not any(settings.enabled(c) for c in known if c not in TOOL_CODES):
+        raise ConfigError(
+            f"no rule is enabled (select {settings.select}, extend-select "
+            f"{settings.extend_select}, ignore {settings.ignore}): a check would check "
+            "nothing")

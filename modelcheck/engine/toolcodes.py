@@ -34,20 +34,34 @@ def RULE_CRASH(pkg):  # noqa: N802 - a rule object, named like a constant
 
 @rule("MC902", "target-unreadable", Level.ERROR, tags=("tool",))
 def TARGET_ERROR(pkg):  # noqa: N802
-    """A target could not be checked at all (missing, unreadable, denied, or not a package).
+    """A target, or a file or folder the check needs, could not be read: it was not checked.
 
     What it checks
     Targets given on the command line (paths, bucket prefixes, MLflow URIs) that do not
-    exist, cannot be listed or read, or hold no MLflow model package.
+    exist, cannot be listed or read, or hold no MLflow model package; folders met while
+    looking for packages that cannot be listed; and, inside a package, every file or folder
+    the rules needed that the operating system refused: permission denied, an I/O error, a
+    file that vanished or stopped being a regular file while it was being checked, a folder
+    that cannot be listed. The finding names the package-relative path and the OS's reason.
+    All reads of a package go through one place (`ModelPackage`), which records these
+    failures; the engine reports each once, after the rules ran. Per-path ignores do not
+    hide it. Content that was read but is not what MLflow expects (binary, UTF-16, over the
+    size limit) is not a tool failure: the rules of that file report it.
 
     Why it matters
-    A gate that silently skips what it cannot read would pass broken deployments.
+    A gate that silently skips what it cannot read would pass broken deployments: a
+    `requirements.txt` that modelcheck may not read is not a clean one. The exit code is 2
+    (modelcheck could not do its job) until every target and file is read.
 
     Example
-    `models/iris: no such file or directory`
+    `models/iris: no such file or directory`;
+    `requirements.txt cannot be read (Permission denied): modelcheck could not check it, so
+    this package is not known to be clean`;
+    `artifacts cannot be listed (Permission denied): nothing in it was checked, ...`.
 
     How to fix
-    Check the path or URL and the credentials; the exit code is 2 until every target is read.
+    Check the path or URL and the credentials; give the user that runs modelcheck read
+    access to the files (and execute access to the folders) of the package, then run again.
     """
     return ()
 

@@ -52,6 +52,28 @@ def build_argv(env: Mapping[str, str]) -> list[str]:
     return argv + extra + ["--no-progress", "--", *paths]
 
 
+# options of `modelcheck check` the Action cannot honour: it writes its own reports (the
+# sarif-file, html-file, annotations and summary inputs), and checks paths, not changed files
+UNHONOURED = (
+    ("format", "-f/--format", "the Action writes its own reports: use the sarif-file and "
+                              "html-file inputs"),
+    ("output", "-o/--output", "use the sarif-file and html-file inputs"),
+    ("hook", "--hook", "the Action checks the paths input; use pre-commit for changed files"),
+    ("statistics", "--statistics", "the job summary counts findings by rule"),
+    ("write_baseline", "--write-baseline", "write the baseline locally and commit it"),
+    ("show_settings", "--show-settings", "run modelcheck locally to see the settings"),
+    ("show_files", "--show-files", "run modelcheck locally to list the packages"),
+)
+
+
+def refuse_unhonoured(args) -> None:
+    """Raise InputError for options in the args input the Action would otherwise ignore."""
+    for attr, opt, instead in UNHONOURED:
+        if getattr(args, attr, None):
+            raise InputError(f"the args input holds {opt}, which the Action cannot honour: "
+                             f"{instead}")
+
+
 def _set_outputs(path: str | None, values: dict[str, object]) -> None:
     if not path:
         return
@@ -74,11 +96,21 @@ def _write(path: str, text: str) -> None:
 
 
 def run(env: Mapping[str, str] | None = None) -> int:
+    """One check as the Action's step; SIGINT/SIGTERM (a cancelled job) stop the scan, and the
+    reports are written with the packages checked before it, marked partial."""
+    from modelcheck import cli
+
+    with cli._Signals() as signals:
+        return _run(env, signals)
+
+
+def _run(env: Mapping[str, str] | None, signals) -> int:
     from modelcheck import cli
     from modelcheck.api import check
     from modelcheck.engine.registry import RegistryError
     from modelcheck.engine.settings import ConfigError
     from modelcheck.reporters import Context, render
+    from modelcheck.results import Interrupted, Report
 
     env = os.environ if env is None else env
     outputs: dict[str, object] = {"exit-code": 2, "sarif-file": ""}
@@ -88,11 +120,17 @@ def run(env: Mapping[str, str] | None = None) -> int:
         argv = build_argv(env)
         try:
             args = cli._parser().parse_args(argv)
-        except SystemExit:
+        except (SystemExit, cli.UsageError) as exc:
+            why = f": {exc}" if isinstance(exc, cli.UsageError) else ""
             raise InputError("invalid modelcheck options in the args/select/ignore/fail-on "
-                             f"inputs: {shlex.join(argv[1:])}") from None
+                             f"inputs ({shlex.join(argv[1:])}){why}") from None
+        refuse_unhonoured(args)
         settings = cli._settings(args)
-        report = check(args.targets, settings)
+        try:
+            report = check(args.targets, settings)
+        except Interrupted as exc:  # the job was cancelled: report what finished
+            report = exc.report if exc.report is not None else Report(interrupted=exc.signal)
+        signals.writing = True  # a signal from here on waits until the reports are written
     except (InputError, ConfigError, RegistryError, ValueError, OSError) as exc:
         print(f"::error title=modelcheck::{cli_escape(str(exc))}")
         _set_outputs(env.get("GITHUB_OUTPUT"), outputs)
@@ -115,6 +153,9 @@ def run(env: Mapping[str, str] | None = None) -> int:
             fh.write(render("markdown", report, ctx))
 
     code = report.exit_code(settings.fail_on)
+    if report.partial:
+        print(f"::error title=modelcheck::{cli_escape('interrupted by ' + str(report.interrupted))}"
+              ": the reports are partial")
     if args.exit_zero and code == 1:
         code = 0
     counts = report.counts()

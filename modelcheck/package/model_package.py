@@ -3,6 +3,15 @@
 Rules read everything through this object. Each file is read at most once (bounded by a size
 cap) and each document parsed at most once; the results, including read problems, are cached.
 Nothing here raises for bad package content: problems come back as values for rules to report.
+
+This is also the ONE place that classifies a failed read. What the operating system refused
+(permission denied, an I/O error, a file that vanished or changed kind while being checked, a
+folder that cannot be listed) is not a defect of the package: it is recorded in
+:attr:`ModelPackage.failures` (path -> what failed and the OS's reason), and the engine turns
+each record into a tool failure (MC902, exit 2) after the rules ran. The read itself comes back
+with ``kind == "unreadable"``, which the rules leave alone. Content that cannot be decoded
+(binary, UTF-16/UTF-32, invalid UTF-8, over the size cap) is the package's: it comes back as a
+problem with its own ``kind`` for the rule family of that file to report.
 """
 
 from __future__ import annotations
@@ -16,7 +25,7 @@ from typing import Any, TypeVar
 
 from modelcheck.formats.yaml.loader import YamlDoc, YamlProblem, load_yaml, load_yaml_shared
 from modelcheck.records import FrozenRecord, Record
-from modelcheck.sources.base import Entry, OutsidePackage, Source, normalize
+from modelcheck.sources.base import Entry, OutsidePackage, Source, normalize, os_reason
 
 TEXT_CAP = 16 * 1024 * 1024
 PICKLE_CAP = 512 * 1024 * 1024
@@ -39,7 +48,9 @@ class Read(FrozenRecord):
         init(self, "path", path)
         init(self, "data", data)
         init(self, "problem", problem)
-        # "missing", "dir", "too-large", "outside", "special", "unreadable", ""
+        # "missing", "dir", "outside", "special": what the package holds at that path;
+        # "too-large" (over the cap) and "budget" (the package's read budget is spent): not
+        # read, by modelcheck's limits; "unreadable": the OS refused (recorded as a failure)
         init(self, "kind", kind)
 
     @property
@@ -50,19 +61,27 @@ class Read(FrozenRecord):
 class Text(FrozenRecord):
     """A file read as text: ``text`` or a ``problem`` (never both)."""
 
-    _fields = ("path", "text", "problem", "kind")
+    _fields = ("path", "text", "problem", "kind", "bom")
 
     def __init__(self, path: str, text: str | None = None, problem: str | None = None,
-                 kind: str = "") -> None:
+                 kind: str = "", bom: bool = False) -> None:
         init = object.__setattr__
         init(self, "path", path)
         init(self, "text", text)
         init(self, "problem", problem)
-        init(self, "kind", kind)  # read kinds, plus "encoding", "binary", "empty"
+        # read kinds, plus DECODE_KINDS: "binary", "encoding" (not UTF-8), "utf-16", "utf-32"
+        init(self, "kind", kind)
+        init(self, "bom", bom)  # the file starts with a UTF-8 byte-order mark (not in text)
 
     @property
     def ok(self) -> bool:
         return self.text is not None
+
+
+# what a Text's ``kind`` may say about content that cannot be decoded as UTF-8 text, and about
+# content modelcheck did not read by its own limits: the package's problem, for its file's rules
+DECODE_KINDS = frozenset({"binary", "encoding", "utf-16", "utf-32"})
+LIMIT_KINDS = frozenset({"too-large", "budget"})
 
 
 class JsonDoc(Record):
@@ -97,10 +116,18 @@ class ModelPackage:
         self.pickle_cap = pickle_cap  # largest pickle-bearing file the opcode scanner reads
         self.read_budget = read_budget  # bytes this package may read in all
         self.bytes_read = 0
+        # path -> what the OS refused there ("cannot be read (Permission denied)..."); "" is the
+        # package folder. The engine reports each as MC902 (see the module docstring).
+        self.failures: dict[str, str] = {}
         self._cache: dict[Any, Any] = {}
 
     def __repr__(self) -> str:
         return f"ModelPackage({self.display!r})"
+
+    def fail(self, rel: str, what: str) -> None:
+        """Record that the OS refused ``rel`` (``what``: "cannot be read (<OS reason>): ...");
+        the first record of a path is kept."""
+        self.failures.setdefault(rel, what)
 
     # -- generic memo for shared parsers ------------------------------------------------
     def memo(self, key: Any, build: Callable[[], T]) -> T:
@@ -129,6 +156,8 @@ class ModelPackage:
                 e = resolve(rel)
         except OutsidePackage:
             e = Entry(rel, "symlink", escapes=True)
+        if e.kind == "unreadable":
+            self.fail(e.path, f"cannot be examined ({e.error}): modelcheck could not check it")
         self._cache[key] = e
         return e
 
@@ -159,10 +188,28 @@ class ModelPackage:
     def _listing(self) -> tuple[list[Entry], bool]:
         key = ("walk",)
         if key not in self._cache:
-            self._cache[key] = self.source.walk(MAX_LISTED_FILES)
+            listing = self._cache[key] = self.source.walk(MAX_LISTED_FILES)
+            for rel, reason in self.source.walk_failures:
+                self.fail(rel, f"cannot be listed ({reason}): nothing in it was checked")
+            for e in listing[0]:
+                if e.kind == "unreadable":
+                    self.fail(e.path, f"cannot be examined ({e.error}): modelcheck could not "
+                              "check it")
         return self._cache[key]
 
     # -- reading ------------------------------------------------------------------------------
+    def mapped(self, rel: str):  # -> mmap.mmap | None
+        """A read-only memory map of the package file ``rel`` when the source can map it (a
+        local package), else None. Never raises: the caller then uses :meth:`read`, which
+        records why the file cannot be read. Not cached and not counted in the read budget
+        (the OS pages the file in and out; nothing is copied); the caller closes it."""
+        if self.entry(rel).kind != "file":
+            return None
+        try:
+            return self.source.mapped(rel)
+        except (OutsidePackage, OSError, ValueError):
+            return None
+
     def read(self, rel: str, cap: int | None = None) -> Read:
         cap = self.text_cap if cap is None else cap
         key = ("read", rel, cap)
@@ -198,7 +245,10 @@ class ModelPackage:
                 return r.data[:n]
         try:
             return self.source.read(rel, n)[:n]
-        except (OSError, ValueError):
+        except OutsidePackage:
+            return b""
+        except OSError as exc:  # listed as a regular file a moment ago: the OS refused
+            self.fail(e.path, f"cannot be read ({os_reason(exc)}): modelcheck could not check it")
             return b""
 
     def _read(self, rel: str, cap: int) -> Read:
@@ -212,26 +262,33 @@ class ModelPackage:
                         f"({e.target})", kind="outside")
         if e.kind == "special":
             return Read(rel, problem=f"{rel} is not a regular file", kind="special")
+        if e.kind == "unreadable":  # recorded by entry()
+            return Read(rel, problem=f"{rel} cannot be examined: {e.error}", kind="unreadable")
         if e.size > cap:
-            return Read(rel, problem=f"{rel} is {e.size} bytes, over the {cap}-byte limit",
-                        kind="too-large")
+            return Read(rel, problem=f"{rel} is {e.size} bytes, over modelcheck's {cap}-byte "
+                        "limit for the files it reads: it was not checked", kind="too-large")
         if self.bytes_read + min(e.size, cap) > self.read_budget:
             return Read(rel, problem=f"{rel} was not read: the package's read budget of "
-                        f"{self.read_budget} bytes is spent", kind="too-large")
+                        f"{self.read_budget} bytes is spent", kind="budget")
         try:
             data = self.source.read(rel, cap)
         except OutsidePackage as exc:
             return Read(rel, problem=str(exc), kind="outside")
-        except FileNotFoundError:
-            return Read(rel, problem=f"{rel} does not exist", kind="missing")
-        except IsADirectoryError:
-            return Read(rel, problem=f"{rel} is a directory, not a file", kind="dir")
         except OSError as exc:
-            return Read(rel, problem=f"{rel} cannot be read: {exc.strerror or exc}",
-                        kind="unreadable")
+            # the entry said "a regular file": whatever fails now is the OS's (denied, an
+            # I/O error, the file vanished or became something else while being checked)
+            if isinstance(exc, FileNotFoundError):
+                why = "it vanished while being checked"
+            elif isinstance(exc, IsADirectoryError):
+                why = "it became a folder while being checked"
+            else:
+                why = os_reason(exc)
+            self.fail(e.path, f"cannot be read ({why}): modelcheck could not check it")
+            return Read(rel, problem=f"{rel} cannot be read: {why}", kind="unreadable")
         self.bytes_read += len(data)
         if len(data) > cap:
-            return Read(rel, problem=f"{rel} is over the {cap}-byte limit", kind="too-large")
+            return Read(rel, problem=f"{rel} grew past modelcheck's {cap}-byte limit for the "
+                        "files it reads: it was not checked", kind="too-large")
         return Read(rel, data=data)
 
     def text(self, rel: str) -> Text:
@@ -243,15 +300,7 @@ class ModelPackage:
             t = Text(rel, problem=r.problem, kind=r.kind)
         else:
             assert r.data is not None
-            if b"\x00" in r.data[:8192]:
-                t = Text(rel, problem=f"{rel} is binary (contains NUL bytes), not text",
-                         kind="binary")
-            else:
-                try:
-                    t = Text(rel, text=r.data.decode("utf-8-sig"))
-                except UnicodeDecodeError as exc:
-                    t = Text(rel, problem=f"{rel} is not valid UTF-8 (byte {exc.start})",
-                             kind="encoding")
+            t = decode_text(rel, r.data)
         self._cache[key] = t
         return t
 
@@ -324,6 +373,67 @@ class ModelPackage:
     def line(self, pointer: str, *, value: bool = False) -> int | None:
         """Line in MLmodel of the key at ``pointer``."""
         return self.mlmodel.line(pointer, value=value)
+
+
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+_BOM_STARTS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+# bytes that text never holds: C0 controls other than tab, newlines, form feed, escape; DEL
+_CONTROL = bytes([*range(0, 9), 11, *range(14, 27), *range(28, 32), 127])
+
+
+def decode_text(rel: str, data: bytes) -> Text:
+    """``data`` as UTF-8 text (a UTF-8 byte-order mark dropped and flagged), or the reason it
+    is not: UTF-16/UTF-32 (by their byte-order mark, or UTF-16 by its NUL pattern), binary
+    (NUL or control bytes), or another 8-bit encoding (the first invalid byte and its line)."""
+    bom = data.startswith(b"\xef\xbb\xbf")
+    if not bom and data.startswith(_BOM_STARTS):
+        for mark, enc in _BOMS:
+            if data.startswith(mark):
+                return Text(rel, problem=f"{rel} is {enc.upper()} text (it starts with a "
+                            f"{enc.upper()} byte-order mark), not UTF-8", kind=enc)
+    if not bom and b"\x00" in data[:8192]:
+        head = data[:512]
+        odd, even = head[1::2], head[0::2]
+        zeros, chars = (odd, even) if head[1:2] == b"\x00" else (even, odd)
+        if len(head) >= 4 and zeros.count(0) >= len(zeros) * 0.9 \
+                and chars.count(0) <= len(chars) * 0.1:
+            return Text(rel, problem=f"{rel} looks like UTF-16 text without a byte-order mark "
+                        "(every other byte is NUL), not UTF-8", kind="utf-16")
+        return Text(rel, problem=f"{rel} is binary data (it contains NUL bytes), not text",
+                    kind="binary")
+    try:
+        return Text(rel, text=(data[3:] if bom else data).decode("utf-8"), bom=bom)
+    except UnicodeDecodeError as exc:
+        start = exc.start + (3 if bom else 0)
+        head = data[:8192]
+        if len(head.translate(None, _CONTROL)) < len(head) * 0.95:
+            return Text(rel, problem=f"{rel} is binary data (control bytes throughout), not "
+                        "text", kind="binary")
+        line = data.count(b"\n", 0, start) + 1
+        return Text(rel, problem=f"{rel} is not UTF-8: byte 0x{data[start]:02x} at offset "
+                    f"{start} (line {line}) is invalid; the file is in another encoding "
+                    "(Latin-1, Windows-1252...) or damaged", kind="encoding")
+
+
+def text_fix(t: Text, cap: int, restore: str) -> str:
+    """How to fix the file behind ``t``, which is not readable text by its ``kind``
+    (``restore``: what restores it when it is binary, e.g. "restore X from the run")."""
+    rel = t.path
+    if t.kind == "utf-16":
+        return (f"PowerShell's `>` writes UTF-16; re-save {rel} as UTF-8 (Out-File -Encoding "
+                "utf8, or UTF-8 in the editor's save dialog)")
+    if t.kind == "utf-32":
+        return f"re-save {rel} as UTF-8"
+    if t.kind == "encoding":
+        return f"re-save {rel} as UTF-8 (convert it from the encoding it was written in)"
+    if t.kind == "too-large":
+        return (f"raise max-file-bytes in the modelcheck config (now {cap} bytes) to check "
+                f"it, or make {rel} smaller")
+    if t.kind == "budget":
+        return ("raise max-package-read-bytes in the modelcheck config, or remove the files "
+                "the model does not need")
+    return restore
 
 
 def parse_json_lenient(text: str) -> JsonDoc:

@@ -4,18 +4,30 @@ A file is scanned when MLmodel names it as a pickled payload (sklearn ``pickled_
 ``python_model``, statsmodels/pyfunc ``data``...), when its extension is a pickle-bearing one
 (``.pkl``, ``.joblib``, ``.pt``, ``.pth``, ``.ckpt``...), or when its first bytes are a pickle
 PROTO header whatever its name. Zip checkpoints are scanned member by member. Git LFS pointer
-files are recognised and not scanned. All reads go through the package (contained, capped).
+files are recognised and not scanned. Reads go through the package (contained, capped), except
+that a large file of a local package is memory-mapped by its source (``pkg.mapped(rel)``: a
+read-only ``mmap`` of a contained regular file, None when the source cannot map) and scanned
+in place, so the size cap (``--max-pickle-bytes``) only bounds remote reads.
+
+Each file is also placed relative to MLmodel: ``referenced`` is the MLmodel pointer that names
+it, or names a directory holding it (pytorch ``model_data: data`` holds ``data/model.pth``);
+a file no flavor references is a stray copy MLflow does not load (still scanned: a hostile
+file is hostile wherever it is).
 """
 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from modelcheck.formats.pickle.scanner import PICKLE_EXTS, PickleScan, scan_bytes
 from modelcheck.package.model_package import ModelPackage
 from modelcheck.records import Record
 
 MAX_PICKLE_BYTES = 512 * 1024 * 1024
+# local files up to this size are read through the package (cached, shared with other rules);
+# larger ones (or ones over the pickle cap) are memory-mapped when the source can
+MAP_ABOVE = 16 * 1024 * 1024
 TIME_BUDGET_S = 20.0
 # never sniffed: text and well-known non-pickle binaries
 SKIP_SNIFF = (".json", ".yaml", ".yml", ".txt", ".md", ".py", ".csv", ".tsv", ".html",
@@ -33,15 +45,18 @@ PICKLE_KEYS = {  # flavor -> keys whose file is a pickle
     "pytorch": ("model_data",),
 }
 LFS_HEAD = b"version https://git-lfs.github.com/spec/"
+# flavor keys whose path is not something the flavor deserializes
+NOT_LOADED_KEYS = ("code", "env", "conda", "virtualenv", "python_env", "code_paths")
 
 
 class PickleFile(Record):
     """A file of the package taken for a pickle, and its scan."""
 
-    _fields = ("path", "why", "pointer", "scan", "problem", "problem_kind", "lfs")
+    _fields = ("path", "why", "pointer", "scan", "problem", "problem_kind", "lfs", "referenced")
 
     def __init__(self, path: str, why: str, pointer: str = "", scan: PickleScan | None = None,
-                 problem: str | None = None, problem_kind: str = "", lfs: bool = False) -> None:
+                 problem: str | None = None, problem_kind: str = "", lfs: bool = False,
+                 referenced: str = "") -> None:
         self.path = path
         self.why = why  # how it was picked: "named by MLmodel /flavors/...", "extension", "content"
         self.pointer = pointer  # MLmodel pointer when MLmodel names the file
@@ -49,6 +64,8 @@ class PickleFile(Record):
         self.problem = problem  # could not be read (too large, outside, ...)
         self.problem_kind = problem_kind
         self.lfs = lfs
+        # the MLmodel pointer naming the file or a directory holding it; "" for a stray file
+        self.referenced = referenced
 
 
 def is_lfs_pointer(pkg: ModelPackage, rel: str) -> bool:
@@ -76,6 +93,43 @@ def named_pickles(pkg: ModelPackage) -> dict[str, str]:
     return out
 
 
+def references(pkg: ModelPackage) -> dict[str, str]:
+    """Package-relative path -> MLmodel pointer, for every file or directory a flavor names
+    (any string value, nested dicts and lists included: pyfunc ``artifacts``, custom flavors'
+    keys), except code and environment paths."""
+    def walk(value: Any, ptr: str, depth: int) -> None:
+        if depth > 6:
+            return
+        if isinstance(value, dict):
+            for k, v in value.items():
+                if isinstance(k, str) and k not in NOT_LOADED_KEYS:
+                    walk(v, f"{ptr}/{k}", depth + 1)
+        elif isinstance(value, list):
+            for i, v in enumerate(value[:200]):
+                walk(v, f"{ptr}/{i}", depth + 1)
+        elif isinstance(value, str) and value and not value.startswith("/") \
+                and "\n" not in value and len(value) < 1024:
+            rel = value.strip("/")
+            if rel and rel not in out and pkg.entry(rel).kind in ("file", "dir"):
+                out[rel] = ptr
+
+    out: dict[str, str] = {}
+    for flavor, conf in pkg.flavors.items():
+        walk(conf, f"/flavors/{flavor}", 0)
+    return out
+
+
+def _referenced(rel: str, refs: dict[str, str]) -> str:
+    if rel in refs:
+        return refs[rel]
+    parts = rel.split("/")
+    for i in range(len(parts) - 1, 0, -1):
+        ptr = refs.get("/".join(parts[:i]))
+        if ptr:
+            return ptr
+    return ""
+
+
 def _sniff(pkg: ModelPackage, rel: str) -> bool:
     h = pkg.head(rel, 4)
     return len(h) >= 2 and h[0] == 0x80 and 2 <= h[1] <= 5
@@ -101,15 +155,40 @@ def _pickle_files(pkg: ModelPackage) -> list[PickleFile]:
             found[e.path] = PickleFile(e.path, "pickle file extension")
         elif not low.endswith(SKIP_SNIFF) and e.size >= 8 and _sniff(pkg, e.path):
             found[e.path] = PickleFile(e.path, "content is a pickle")
+    refs = references(pkg)
     deadline = time.monotonic() + TIME_BUDGET_S
     for pf in sorted(found.values(), key=lambda p: p.path):
+        pf.referenced = pf.pointer or _referenced(pf.path, refs)
+        if not pf.referenced:
+            pf.why = f"{pf.why}; not referenced by MLmodel"
         if is_lfs_pointer(pkg, pf.path):
             pf.lfs = True
             continue
-        r = pkg.read(pf.path, getattr(pkg, "pickle_cap", MAX_PICKLE_BYTES))
-        if not r.ok:
-            pf.problem, pf.problem_kind = r.problem, r.kind
-            continue
-        assert r.data is not None
-        pf.scan = scan_bytes(r.data, deadline=deadline)
+        with mapped_or_read(pkg, pf.path) as (data, problem, kind):
+            if data is None:
+                pf.problem, pf.problem_kind = problem, kind
+                continue
+            pf.scan = scan_bytes(data, deadline=deadline)
     return sorted(found.values(), key=lambda p: p.path)
+
+
+class mapped_or_read:  # noqa: N801 - used as a function, in a with statement
+    """``(data, problem, kind)`` of a pickle-bearing file: a memory map of a large local file
+    (closed on exit), else the package read under the pickle cap."""
+
+    def __init__(self, pkg: ModelPackage, rel: str) -> None:
+        self.pkg, self.rel, self.map = pkg, rel, None
+
+    def __enter__(self) -> tuple[Any, str | None, str]:
+        e = self.pkg.entry(self.rel)
+        cap = self.pkg.pickle_cap
+        if e.kind == "file" and e.size > min(MAP_ABOVE, cap):
+            self.map = self.pkg.mapped(self.rel)  # None for a remote package
+            if self.map is not None:
+                return self.map, None, ""
+        r = self.pkg.read(self.rel, cap)
+        return r.data, r.problem, r.kind
+
+    def __exit__(self, *exc: object) -> None:
+        if self.map is not None:
+            self.map.close()

@@ -26,6 +26,10 @@ def render(report: Report, ctx) -> str:
         props.append(f"title={_prop(f'{f.code} {f.name}')}")
         msg = f.message + (f"\nfix: {f.fix}" if f.fix else "")
         lines.append(f"::{_CMD[f.level]} {','.join(props)}::{_data(msg)}")
+    if report.partial:
+        from modelcheck.reporters import partial_message
+
+        lines.append(f"::error title=modelcheck::{_data(partial_message(report))}")
     for n in report.notifications:
         if not any(n in f.message for f in report.findings):
             lines.append(f"::error title=modelcheck::{_data(n)}")

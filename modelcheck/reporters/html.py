@@ -215,12 +215,20 @@ def render(report: Report, ctx) -> str:
                                                          for v in s.versions])
     st_opts = _options([("", "any status")] + [(st, st) for st in STATUSES])
     notes = ""
-    if report.notifications:
-        items = "".join(f"<li>{_e(n)}</li>" for n in report.notifications)
+    problems = list(report.notifications)
+    if report.partial:
+        from modelcheck.reporters import partial_message
+
+        problems.insert(0, partial_message(report))
+    if problems:
+        items = "".join(f"<li>{_e(n)}</li>" for n in problems)
         notes = f'<h2>Tool problems</h2><div class="notes"><ul>{items}</ul></div>'
     suppressed = (f" &middot; {report.suppressed} findings hidden by the baseline"
                   if report.suppressed else "")
     packages = "".join(_package(p) for p in report.packages)
+    if report.partial:
+        suppressed += (f" &middot; <strong>partial: interrupted by "
+                       f"{_e(report.interrupted)}</strong>")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{CSP}">

@@ -12,6 +12,8 @@ def to_dict(report: Report) -> dict:
     return {
         "version": 1,
         "tool": {"name": "modelcheck", "version": __version__},
+        "partial": report.partial,
+        "interrupted": report.interrupted,
         "summary": {
             **report.counts(),
             "packages": len(report.packages),

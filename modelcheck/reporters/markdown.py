@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from modelcheck.reporters import partial_message
 from modelcheck.reporters.summary import STATUSES, status, summarize
 from modelcheck.results import Finding, Report
 
@@ -47,7 +48,9 @@ def render(report: Report, ctx=None, budget: int = BUDGET) -> str:
     s = summarize(report)
     c = s.counts
     out = ["## modelcheck", ""]
-    if not report.findings and not report.notifications:
+    if report.partial:
+        out.append(f"> [!CAUTION]\n> {cell(partial_message(report))}\n")
+    if not report.findings and not report.notifications and not report.partial:
         out.append(f"{_ICON['clean']} All checks passed: {s.packages} packages, no findings.")
     else:
         out.append(f"**{c['error']}** errors, **{c['warning']}** warnings, **{c['note']}** "

@@ -6,6 +6,7 @@ import json
 import os
 from urllib.parse import quote
 
+from modelcheck.reporters import partial_message
 from modelcheck.results import Finding, Level, Report, RuleMeta
 from modelcheck.version import __version__
 
@@ -105,6 +106,11 @@ def to_sarif(report: Report) -> dict:
          "descriptor": {"id": f.code}}
         for f in report.findings if f.code == "MC901"
     ]
+    invocation: dict = {"executionSuccessful": not report.tool_failed and not report.partial,
+                        "toolExecutionNotifications": notes}
+    if report.partial:
+        notes.insert(0, {"level": "error", "message": {"text": partial_message(report)}})
+        invocation["exitSignalName"] = report.interrupted
     cwd = os.getcwd().replace(os.sep, "/")
     return {
         "$schema": SCHEMA_URI,
@@ -116,10 +122,7 @@ def to_sarif(report: Report) -> dict:
             }},
             "automationDetails": {"id": "modelcheck/"},
             "originalUriBaseIds": {"%SRCROOT%": {"uri": "file://" + quote(cwd.rstrip("/")) + "/"}},
-            "invocations": [{
-                "executionSuccessful": not report.tool_failed,
-                "toolExecutionNotifications": notes,
-            }],
+            "invocations": [invocation],
             "results": [_result(f, index[f.code]) for f in report.findings],
         }],
     }

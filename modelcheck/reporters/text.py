@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from modelcheck.reporters import partial_message
 from modelcheck.results import Finding, Level, Report
 
 _COLORS = {Level.ERROR: "\033[31m", Level.WARNING: "\033[33m", Level.NOTE: "\033[36m"}
@@ -47,14 +48,22 @@ def render(report: Report, ctx) -> str:
         for (code, name), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
             out.append(f"{n:6d}  {code}  {name}")
         out.append("")
-    counts = report.counts()
-    n_pkgs = len(report.packages)
-    failing = sum(1 for p in report.packages if p.findings)
+    if getattr(ctx, "summary", True):
+        out.append(summary_line(report.counts(), len(report.packages),
+                                sum(1 for p in report.packages if p.findings),
+                                report.suppressed, partial=report.partial))
+    if report.partial:
+        out.append(paint(_COLORS[Level.ERROR], partial_message(report)))
+    return "\n".join(out) + "\n" if out else ""
+
+
+def summary_line(counts: dict[str, int], n_pkgs: int, failing: int, suppressed: int = 0,
+                 *, partial: bool = False) -> str:
+    """``2 errors, 0 warnings, 1 note in 2 of 5 packages``, or ``All checks passed: ...``."""
+    if not any(counts.values()) and n_pkgs and not partial:
+        return f"All checks passed: {_plural(n_pkgs, 'package')}, no findings."
     summary = (f"{_plural(counts['error'], 'error')}, {_plural(counts['warning'], 'warning')}, "
                f"{_plural(counts['note'], 'note')} in {failing} of {_plural(n_pkgs, 'package')}")
-    if report.suppressed:
-        summary += f" ({report.suppressed} baseline findings hidden)"
-    if not report.findings and n_pkgs:
-        summary = f"All checks passed: {_plural(n_pkgs, 'package')}, no findings."
-    out.append(summary)
-    return "\n".join(out) + "\n"
+    if suppressed:
+        summary += f" ({suppressed} baseline findings hidden)"
+    return summary

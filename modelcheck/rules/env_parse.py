@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from modelcheck.formats.yaml.loader import join_pointer
 from modelcheck.package.envfiles import (
     CONSTRAINTS,
+    REQUIREMENTS,
     all_requirement_sources,
     env_of,
     resolve_include,
 )
+from modelcheck.package.model_package import DECODE_KINDS, LIMIT_KINDS, text_fix
 from modelcheck.results import Hit, Level
 from modelcheck.rule import rule
 
@@ -22,6 +26,33 @@ def _kind(data: object) -> str:
     return f"a {type(data).__name__}"
 
 
+_NOT_TEXT = DECODE_KINDS | LIMIT_KINDS
+
+
+def _text_problem(pkg, rel: str) -> Hit | None:
+    """A Hit for an environment file that is not readable UTF-8 text (None when it is, or
+    when the OS refused it: MC902 reports that)."""
+    t = pkg.text(rel)
+    if t.kind not in _NOT_TEXT:
+        return None
+    if t.kind in LIMIT_KINDS:
+        return Hit(f"{t.problem}; a file modelcheck did not check does not pass", file=rel,
+                   pointer="/", key=f"text:{t.kind}", fix=text_fix(t, pkg.text_cap, ""))
+    why = ("it is not a text file" if t.kind == "binary" else
+           "MLflow opens it as UTF-8 text and fails with UnicodeDecodeError")
+    if t.kind in ("utf-16", "utf-32") and rel.endswith(".txt") and pkg.head(rel, 4).startswith(
+            (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+        why = ("pip decodes it by its byte-order mark, but MLflow reads it itself as UTF-8 "
+               "(mlflow.pyfunc.load_model parses the model's requirements before loading it) "
+               "and fails with UnicodeDecodeError")
+    at = re.search(r"\(line (\d+)\)", t.problem or "") if t.kind == "encoding" else None
+    return Hit(f"{rel} cannot be read as UTF-8 text: {t.problem}; {why}", file=rel,
+               line=int(at.group(1)) if at else 1, pointer="/",
+               key=f"text:{t.kind}",
+               fix=text_fix(t, pkg.text_cap, f"restore {rel} from the run's artifacts (it must "
+                                             "be UTF-8 text)"))
+
+
 def _clip(text: str, limit: int = 120) -> str:
     """Keep messages readable when a line is thousands of characters long."""
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
@@ -29,24 +60,49 @@ def _clip(text: str, limit: int = 120) -> str:
 
 @rule("MC501", "requirement-unparsable", Level.ERROR, tags=("env",))
 def requirement_unparsable(pkg):
-    """A requirement line that pip cannot parse.
+    """A requirement line that pip cannot parse, or a requirements file that is not UTF-8 text.
 
     What it checks
     Every line of `requirements.txt` and `constraints.txt`, every entry of the conda `pip:`
     list and every `python_env.yaml` dependency/build dependency is a PEP 508 requirement, a
     pip option (`-r`, `-c`, `--index-url`, `--extra-index-url`, `-e`, `--find-links`...), or a
-    URL/path. Blank lines and `#` comments are fine.
+    URL/path. Blank lines and `#` comments are fine. `requirements.txt` and
+    `constraints.txt` themselves must be UTF-8 text: binary data, UTF-16/UTF-32 (what
+    PowerShell's `>` writes), another 8-bit encoding, or a file over modelcheck's size limit
+    (`max-file-bytes`, 16 MiB by default: not checked, so not passed) is an error. A UTF-8
+    byte-order mark is a warning. A file the operating system refuses to read is a tool
+    failure (MC902), not this.
 
     Why it matters
     `pip install -r requirements.txt` stops at the first bad line, so restoring the model's
-    environment (`mlflow models serve`, `env_manager=virtualenv|conda|uv`) fails.
+    environment (`mlflow models serve`, `env_manager=virtualenv|conda|uv`) fails. pip
+    decodes a file by its byte-order mark (UTF-8, UTF-16, UTF-32), but MLflow also reads
+    `requirements.txt` itself, with `open()` (UTF-8 on Linux): `mlflow.pyfunc.load_model`
+    parses it before loading the model, so a UTF-16 file fails with `UnicodeDecodeError`,
+    and a UTF-8 byte-order mark stays glued to the first requirement's name, which MLflow's
+    dependency check then cannot parse.
 
     Example
-    `scikit-learn = 1.0` or `pip install pandas` as a line of `requirements.txt`.
+    `scikit-learn = 1.0` or `pip install pandas` as a line of `requirements.txt`; a
+    `requirements.txt` written by `pip freeze > requirements.txt` in Windows PowerShell.
 
     How to fix
-    Write the line as PEP 508 (`scikit-learn==1.0`), or remove it.
+    Write the line as PEP 508 (`scikit-learn==1.0`), or remove it. Re-save the file as UTF-8
+    without a byte-order mark (`Out-File -Encoding utf8` in PowerShell 7).
     """
+    for rel in (REQUIREMENTS, CONSTRAINTS):
+        if not pkg.is_file(rel):
+            continue
+        hit = _text_problem(pkg, rel)
+        if hit is not None:
+            yield hit
+        elif pkg.text(rel).bom:
+            yield Hit(f"{rel} starts with a UTF-8 byte-order mark: pip skips it, but MLflow "
+                      "reads the file itself with open() and keeps it glued to the first "
+                      "requirement, whose name its dependency check at load time then cannot "
+                      "parse", file=rel, line=1, col=1, pointer="/", key="text:bom",
+                      level=Level.WARNING,
+                      fix=f"re-save {rel} as UTF-8 without a byte-order mark")
     for lines in all_requirement_sources(env_of(pkg)):
         for r in lines:
             if r.kind == "invalid":
@@ -115,6 +171,9 @@ def python_env_invalid(pkg):
     What it checks
     The file is a mapping with only the keys `python` (a string), `build_dependencies` and
     `dependencies` (lists of strings). YAML reads an unquoted `python: 3.10` as the float 3.1.
+    The file must be UTF-8 text (binary, UTF-16 or another encoding is an error, and so is a
+    file over modelcheck's size limit `max-file-bytes`: not checked, so not passed); a file
+    the operating system refuses to read is a tool failure (MC902) instead.
 
     Why it matters
     MLflow loads it with `_PythonEnv(**data)`: an unknown key raises `TypeError: unexpected
@@ -136,6 +195,12 @@ def python_env_invalid(pkg):
     rel = pe.file
     if not pe.doc.ok:
         p = pe.doc.problem
+        if p is not None and p.kind == "unreadable":
+            return  # the OS refused it: MC902
+        hit = _text_problem(pkg, rel)
+        if hit is not None:
+            yield hit
+            return
         yield Hit(f"{rel} cannot be read as YAML: {p.message if p else 'unreadable'}", file=rel,
                   line=p.line if p else None, pointer="/",
                   fix="rewrite python_env.yaml as a YAML mapping (python, build_dependencies, "
@@ -178,7 +243,10 @@ def conda_env_invalid(pkg):
 
     What it checks
     `conda.yaml` is a mapping whose `dependencies` is a list of strings or `{pip: [...]}`
-    mappings, and whose `python` dependency is pinned with `=`, `==`, `<=` or `>=`.
+    mappings, and whose `python` dependency is pinned with `=`, `==`, `<=` or `>=`. The file
+    must be UTF-8 text (binary, UTF-16 or another encoding is an error, and so is a file over
+    `max-file-bytes`: not checked, so not passed); a file the operating system refuses to read
+    is a tool failure (MC902) instead.
 
     Why it matters
     When MLflow rebuilds the environment from `conda.yaml` (conda restore, or virtualenv/uv
@@ -200,6 +268,12 @@ def conda_env_invalid(pkg):
     rel = ce.file
     if not ce.doc.ok:
         p = ce.doc.problem
+        if p is not None and p.kind == "unreadable":
+            return  # the OS refused it: MC902
+        hit = _text_problem(pkg, rel)
+        if hit is not None:
+            yield hit
+            return
         yield Hit(f"{rel} cannot be read as YAML: {p.message if p else 'unreadable'}",
                   file=rel, line=p.line if p else None, pointer="/",
                   fix="rewrite conda.yaml as a YAML mapping with channels and dependencies")

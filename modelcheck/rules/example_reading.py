@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from modelcheck.package.examples import example_issues, issue_location
+from modelcheck.package.model_package import DECODE_KINDS, LIMIT_KINDS, text_fix
 from modelcheck.results import Hit, Level
 from modelcheck.rule import rule
 
+_TEXT_KINDS = DECODE_KINDS | LIMIT_KINDS
 _FIX = {
     "MC401": "restore the example file, or remove saved_input_example_info from MLmodel",
     "MC402": "re-log the model with its input_example, or fix the file (valid JSON, UTF-8 "
@@ -34,8 +36,14 @@ def hits(pkg, code: str) -> Iterator[Hit]:
     for i in example_issues(pkg):
         if i.code == code:
             file, line, col = issue_location(pkg, i)
+            fix = _FIX.get(code)
+            if code in ("MC402", "MC406") and file and not i.pointer:
+                t = pkg.text(file)  # read once already: a file that is not UTF-8 text, or
+                if t.kind in _TEXT_KINDS:  # over the size limit, gets the fix for its case
+                    fix = text_fix(t, pkg.text_cap, f"{file} is not a text file: re-log the "
+                                                    "model with its input_example")
             yield Hit(i.message, file=file, pointer=i.pointer, line=line, col=col,
-                      level=Level.parse(i.level), fix=_FIX.get(code),
+                      level=Level.parse(i.level), fix=fix,
                       key=None if i.name is None else str(i.name))
 
 
@@ -66,8 +74,10 @@ def example_invalid_json(pkg):
 
     What it checks
     The example file parses with Python's `json.loads` (NaN, Infinity and -Infinity are legal:
-    MLflow writes them itself). A file over modelcheck's size cap is reported as a warning
-    (not checked).
+    MLflow writes them itself), and is UTF-8 text without a byte-order mark (not binary, not
+    UTF-16). A file over modelcheck's size limit (`max-file-bytes`, 16 MiB by default) was
+    not checked: that is an error too, never a pass; raise the limit to check it. A file the
+    operating system refuses to read is a tool failure (MC902), not this.
 
     Why it matters
     `Model.load_input_example` and serving validation fail on unparseable JSON.
@@ -155,7 +165,8 @@ def serving_example_mismatch(pkg):
     payload) - an error otherwise; and its data and params equal `input_example.json`'s
     (sparse examples compared densified, records compared with the split example's rows) - a
     warning otherwise. Its values are then conformed to the signature as served (MC411-MC416,
-    located in the serving file).
+    located in the serving file). A serving file that is not UTF-8 text, or over modelcheck's
+    size limit (`max-file-bytes`: not checked, so not passed), is an error.
 
     Why it matters
     The scoring server rejects a payload without exactly one input key; a serving example that

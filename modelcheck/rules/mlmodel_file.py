@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from modelcheck.package.model_package import DECODE_KINDS, text_fix
 from modelcheck.results import Hit, Level
 from modelcheck.rule import rule
 from modelcheck.rules.mlmodel_shape import foreign_shape
@@ -19,28 +20,38 @@ def mlmodel_unreadable(pkg):
     """`MLmodel` cannot be read as UTF-8 text (binary, bad encoding, too large, empty).
 
     What it checks
-    That `MLmodel` can be read, is under the size cap, is UTF-8 text without NUL bytes, and
-    holds something other than whitespace and comments.
+    That `MLmodel` is UTF-8 text (a UTF-8 byte-order mark is fine: PyYAML skips it), not
+    binary, not UTF-16/UTF-32 (with or without a byte-order mark), not in another 8-bit
+    encoding, under modelcheck's size limit for the files it reads (`max-file-bytes`, 16 MiB
+    by default), and holds something other than whitespace and comments. An `MLmodel` over
+    the limit was not checked: that is an error too, never a pass. An `MLmodel` the operating
+    system refuses to read (permission denied, I/O error) is not reported here but as a tool
+    failure (MC902, exit 2).
 
     Why it matters
-    MLflow reads `MLmodel` as text and feeds it to `yaml.safe_load`. A binary or mis-encoded
-    file fails to decode; an empty one loads as `None` and `Model.from_dict` fails with
-    `AttributeError: 'NoneType' object has no attribute 'copy'`. Every loader fails.
+    MLflow opens `MLmodel` as UTF-8 text and feeds it to `yaml.safe_load`. A binary, UTF-16
+    or mis-encoded file raises `UnicodeDecodeError`; an empty one loads as `None` and
+    `Model.from_dict` fails with `AttributeError: 'NoneType' object has no attribute 'copy'`.
+    Every loader fails.
 
     Example
-    An `MLmodel` saved as UTF-16 by a Windows editor, or truncated to 0 bytes by a failed copy.
+    An `MLmodel` saved as UTF-16 by a Windows editor or by PowerShell's `>`, or truncated to
+    0 bytes by a failed copy.
 
     How to fix
-    Restore `MLmodel` from the run's artifacts (or re-log the model); save it as UTF-8.
+    Restore `MLmodel` from the run's artifacts (or re-log the model); re-save a UTF-16 file
+    as UTF-8 (`Out-File -Encoding utf8`); raise `max-file-bytes` to check a larger file.
     """
     if not _present(pkg):
         return
     t = pkg.text(_FILE)
     if not t.ok:
-        if t.kind in ("missing", "dir", "outside"):
-            return
+        if t.kind in ("missing", "dir", "outside", "unreadable"):
+            return  # not MLmodel's content: MC101, containment, or the OS (MC902)
         yield Hit(f"MLmodel cannot be read as UTF-8 YAML text: {t.problem}", file=_FILE,
-                  fix="restore MLmodel from the run's artifacts, saved as UTF-8 text")
+                  line=1 if t.kind in DECODE_KINDS else None, key=t.kind,
+                  fix=text_fix(t, pkg.text_cap, "restore MLmodel from the run's artifacts "
+                                                "(it must be UTF-8 YAML text)"))
         return
     doc = pkg.mlmodel
     if doc.ok and doc.data is None:

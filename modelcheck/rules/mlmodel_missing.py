@@ -39,6 +39,8 @@ def mlmodel_missing(pkg):
         return
     if e.kind == "symlink" and e.escapes:
         return  # containment rules report escaping symlinks
+    if e.kind == "unreadable":
+        return  # the OS refused to say what it is (MC902 reports it): unknown, not missing
     names = {x.path for x in pkg.files() if "/" not in x.path}
     variant = next((v for v in _VARIANTS if v in names), None)
     if variant:

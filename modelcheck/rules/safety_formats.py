@@ -5,7 +5,7 @@ from __future__ import annotations
 from modelcheck.formats.pickle.policy import classify
 from modelcheck.formats.pickle.skops import default_trusted, scan_skops
 from modelcheck.formats.pickle.values import GlobalRef
-from modelcheck.package.pickle_files import is_lfs_pointer, pickle_files
+from modelcheck.package.pickle_files import is_lfs_pointer, mapped_or_read, pickle_files
 from modelcheck.results import Hit, Level
 from modelcheck.rule import rule
 
@@ -110,8 +110,8 @@ def needs_code_execution(pkg):
     """Capability report: loading this package deserializes pickles or runs packaged code.
 
     What it checks
-    Whether the package needs pickle deserialization (pickle/cloudpickle payloads,
-    `python_model.pkl`, `*.pth`, statsmodels) or executes packaged code (a `code` dir on
+    Whether the package needs pickle deserialization (pickle/cloudpickle payloads MLmodel
+    references, `python_model.pkl`, `*.pth`, statsmodels) or executes packaged code (a `code` dir on
     `sys.path`, models-from-code `model_code_path`).
 
     Why it matters
@@ -126,7 +126,8 @@ def needs_code_execution(pkg):
     Nothing to fix; prefer skops, ONNX or native formats where the flavor supports them.
     """
     needs: list[str] = []
-    pickles = [pf.path for pf in pickle_files(pkg) if pf.scan is not None and pf.scan.is_pickle]
+    pickles = [pf.path for pf in pickle_files(pkg) if pf.scan is not None and pf.scan.is_pickle
+               and pf.referenced]  # a stray pickle is not loaded with the model
     if pickles:
         needs.append("pickle deserialization (" + ", ".join(pickles[:5])
                      + (", ..." if len(pickles) > 5 else "") + ")")
@@ -171,6 +172,10 @@ def skops_untrusted_types(pkg):
     it will construct is listed; types outside the builtins/numpy/scipy/sklearn defaults
     that the flavor's `skops_trusted_types` does not list are warnings (skops refuses to
     load them); types that can execute code (`os.system`, `builtins.eval`...) are errors.
+    A `.skops` file that could not be scanned (unreadable, over `--max-pickle-bytes` in a
+    remote package, a corrupt zip, a schema over 64 MiB or 2,000,000 nodes) is an error:
+    unscanned code is not trusted. Local files are read in place (memory-mapped) whatever
+    their size.
 
     Why it matters
     skops exists so sklearn models load without pickle's code execution; a schema that
@@ -185,11 +190,14 @@ def skops_untrusted_types(pkg):
     `skops_trusted_types` when logging the model.
     """
     for rel, trusted_set in sorted(_skops_files(pkg).items()):
-        r = pkg.read(rel, 512 * 1024 * 1024)
-        if not r.ok:
-            continue
-        assert r.data is not None
-        sc = scan_skops(r.data)
+        with mapped_or_read(pkg, rel) as (data, problem, kind):
+            if data is None:
+                yield Hit(f"{rel} could not be scanned: {problem}; unscanned code is not "
+                          "trusted", file=rel, level=Level.ERROR, key=kind or "unreadable",
+                          fix="raise --max-pickle-bytes, check a local copy, or review the "
+                              "file by other means before loading it")
+                continue
+            sc = scan_skops(data)
         if sc.problem:
             yield Hit(f"{rel}: {sc.problem}", file=rel, level=Level.ERROR, key="problem",
                       fix="re-save the model with skops")

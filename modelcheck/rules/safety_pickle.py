@@ -27,10 +27,16 @@ def pickle_dangerous_import(pkg):
     built through the memo, `INST`, `OBJ`) are reported when they belong to modules such as
     `os`, `posix`, `subprocess`, `socket`, `shutil`, `sys`, `runpy`, `importlib`, `pickle`,
     `marshal`, `ctypes`, or are callables such as `builtins.eval/exec/compile/__import__/open`,
-    `builtins.getattr` (unless only used to fetch a public method), `types.CodeType`,
-    `operator.attrgetter/methodcaller`, `torch.load`, `joblib.load`. Names reaching those
-    through attributes (`posixpath.os`), look-alike Unicode spellings, and names computed at
-    load time are reported too.
+    `types.CodeType`, `operator.attrgetter/methodcaller`, `torch.load`, `joblib.load`. Names
+    reaching those through attributes (`posixpath.os`), look-alike Unicode spellings, and
+    names computed at load time are reported too. `builtins.getattr` is judged by what it
+    reaches: `getattr(obj, "method")` with a constant name on an object or class built from
+    plain imports is how CPython pickles a bound method (AzureML AutoML models hold such
+    methods) and is not reported; a computed name, a dunder (`__globals__`), a name such as
+    `system` or `eval`, a getattr of a getattr, a getattr of a dangerous global or module
+    (`getattr(numpy, "load")`), or a getattr result that is called while loading is. A file
+    MLmodel does not reference is scanned and reported all the same: a hostile file is
+    hostile wherever it lies.
 
     Why it matters
     Loading a pickle calls whatever it imports: `pickle.load` of such a file runs an
@@ -48,11 +54,12 @@ def pickle_dangerous_import(pkg):
     for pf in pickle_files(pkg):
         if pf.scan is None:
             continue
+        stray = "" if pf.referenced else " (a file MLmodel does not reference)"
         for ref, reason in dangerous(pf.scan):
             inner = f" (inside {ref.where})" if ref is not None and ref.where else ""
             name = ref.qualname if ref is not None else "computed global"
-            yield Hit(f"{pf.path} imports {name}{inner} when unpickled: {reason}; loading this "
-                      "file can execute arbitrary code",
+            yield Hit(f"{pf.path}{stray} imports {name}{inner} when unpickled: {reason}; "
+                      "loading this file can execute arbitrary code",
                       file=pf.path, pointer=pf.pointer, key=name,
                       fix="do not load this package; re-create the model from trusted code")
 
@@ -140,13 +147,27 @@ def pickle_imports(pkg):
 
 @rule("MC623", "pickle-unreadable", Level.ERROR, tags=("pickle",))
 def pickle_unreadable(pkg):
-    """A pickle-bearing file is truncated, corrupt, empty, or too large to scan.
+    """A pickle-bearing file is truncated, corrupt, empty, or could not be scanned.
 
     What it checks
     The opcode scan of each pickle file: a stream that ends before `STOP`, an unknown opcode,
     a memo read before it is written, a stack underflow, a corrupt zip or compressed stream,
-    or an empty file are errors (loading will fail). Files over the scan size cap, or whose
-    scan hit the opcode/time budget, are warnings: they were not fully checked.
+    or an empty file are errors when MLmodel references the file (directly, or a directory
+    holding it): the model will not load. In a file MLmodel does not reference they are
+    warnings: MLflow does not load it. A file that could not be scanned is an error wherever
+    it lies, because unscanned code is not trusted: unreadable, over the scan size limit,
+    lz4-compressed, or a scan that hit a cap (5,000,000 opcodes, a stack of 1,000,000
+    items, nesting deeper than 4, a zip member or nested pickle over 256 MiB, 512 MiB
+    decompressed) or the 20-second pickle time budget of the package.
+
+    Which size limit applies where: a local package's large files are memory-mapped and
+    scanned in place, whatever their size; `--max-pickle-bytes` (default 512 MiB) bounds only
+    what is downloaded from a remote package (S3, GCS, an MLflow server...), and a remote
+    pickle over it is reported here, unscanned. Bytes inside a pickle that merely start like
+    one (a raw numpy scalar beginning `\x80\x02`, a tensor in a zip checkpoint) are data
+    when they do not parse, unless the pickle hands them to `pickle.loads` or
+    `torch.storage._load_from_bytes`; joblib's raw array bytes after a `NumpyArrayWrapper`
+    are skipped exactly as joblib reads them.
 
     Why it matters
     A truncated `model.pkl` (an interrupted upload, a partial download, a Git LFS checkout
@@ -154,25 +175,41 @@ def pickle_unreadable(pkg):
     production. A file that could not be scanned may hide what MC620 looks for.
 
     Example
-    `model.pkl` of 0 bytes, or cut at half its size.
+    `model.pkl` of 0 bytes, or cut at half its size; a 2 GB `model.pkl` in an S3 package
+    checked with the default `--max-pickle-bytes`.
 
     How to fix
-    Re-download or re-log the model; for oversized files, review them by other means.
+    Re-download or re-log the model. For a file that could not be scanned: raise
+    `--max-pickle-bytes` for a remote package (or check a local copy), or review the file by
+    other means and record the decision in a baseline. Remove stray pickles MLmodel does not
+    reference.
     """
     for pf in pickle_files(pkg):
         if pf.problem is not None:
-            level = Level.WARNING if pf.problem_kind == "too-large" else Level.ERROR
-            yield Hit(f"{pf.path} ({pf.why}) could not be scanned: {pf.problem}",
-                      file=pf.path, pointer=pf.pointer, level=level, key=pf.problem_kind,
-                      fix="check the file; a pickle that cannot be read cannot be trusted")
+            why = pf.problem
+            if pf.problem_kind == "too-large":
+                why += (" (--max-pickle-bytes bounds what is read from a remote package; local "
+                        "files are scanned in place whatever their size)")
+            yield Hit(f"{pf.path} ({pf.why}) could not be scanned: {why}; unscanned code is "
+                      "not trusted", file=pf.path, pointer=pf.pointer, key=pf.problem_kind,
+                      fix="raise --max-pickle-bytes, check a local copy, or review the file "
+                          "by other means before loading it")
             continue
         if pf.scan is None:
             continue
         for p in pf.scan.problems:
-            yield Hit(f"{_where(pf)} is not a loadable pickle: {p}", file=pf.path,
-                      pointer=pf.pointer, key=p.split(":", 1)[0],
-                      fix="re-download or re-log the model; the file is truncated or corrupt")
+            if pf.referenced:
+                yield Hit(f"{_where(pf)} is not a loadable pickle: {p}", file=pf.path,
+                          pointer=pf.pointer, key=p.split(":", 1)[0],
+                          fix="re-download or re-log the model; the file is truncated or "
+                              "corrupt")
+            else:
+                yield Hit(f"{_where(pf)} is not a loadable pickle: {p}; loading the model "
+                          "does not read it", file=pf.path, level=Level.WARNING,
+                          key=p.split(":", 1)[0],
+                          fix="remove the stray file from the package, or replace it with a "
+                              "good copy if the model's own code loads it")
         for lim in pf.scan.limits:
-            yield Hit(f"{_where(pf)} was not fully scanned: {lim}", file=pf.path,
-                      pointer=pf.pointer, level=Level.WARNING, key="limit:" + lim[:40],
+            yield Hit(f"{_where(pf)} was not fully scanned: {lim}; unscanned code is not "
+                      "trusted", file=pf.path, pointer=pf.pointer, key="limit:" + lim[:40],
                       fix="review this file by other means before loading it")

@@ -27,19 +27,25 @@ def local_package(path: str, display: str, settings: Settings) -> ModelPackage:
 
 
 def check_local(targets: list[str], rules: dict, settings: Settings,
-                progress: Callable[[int, int], None] | None = None
+                progress: Callable[[int, int], None] | None = None,
+                done: list[PackageResult] | None = None
                 ) -> tuple[list[PackageResult], list[str]]:
     """Discover the packages under local ``targets`` and check each: their results in
-    discovery's sorted order, and the targets that could not be read (one message each)."""
+    discovery's sorted order, and the targets that could not be read (one message each).
+
+    Each result is also appended to ``done`` as it arrives: when a ``KeyboardInterrupt``
+    stops the scan (the worker processes are stopped at once), ``done`` holds what finished.
+    """
     errors: list[str] = []
+    done = [] if done is None else done
     if progress is None and _jobs(settings) > 1:
         # no progress bar to size: check packages while the tree is still being walked
         stream = (t for t in iter_discover(targets, errors) if not settings.excluded(t.display))
-        results = _run_stream(stream, rules, settings)
+        results = _run_stream(stream, rules, settings, done)
     else:
         found, errors = discover(targets)
         work = [t for t in found if not settings.excluded(t.display)]
-        results = _run_local(work, rules, settings, progress)
+        results = _run_local(work, rules, settings, progress, done)
     return results, errors
 
 
@@ -49,7 +55,15 @@ _WORKER: tuple[Settings, dict] | None = None  # a pool worker's settings and sel
 
 def _init_worker(settings: Settings) -> None:
     import gc
+    import signal
 
+    # Ctrl-C reaches the whole process group: a worker ignores it (the parent stops the pool
+    # and terminates the workers); SIGTERM (from the parent) ends it without a traceback.
+    # Both were blocked across the fork (see _start_pool): unblock them now.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     global _WORKER
     _WORKER = (settings, select_rules(all_rules(), settings))
     # a check makes many short-lived containers and almost no cycles: collect the youngest
@@ -73,16 +87,20 @@ def _jobs(settings: Settings) -> int:
     return settings.jobs or (os.cpu_count() or 1) + 1
 
 
-def _run_local(work, rules, settings, progress) -> list[PackageResult]:
+def _run_local(work, rules, settings, progress, out: list[PackageResult]
+               ) -> list[PackageResult]:
     jobs = _jobs(settings)
-    out: list[PackageResult] = []
     if jobs > 1 and len(work) >= PARALLEL_MIN_PACKAGES:
         args = [(t.path, t.display) for t in work]
         chunk = max(1, min(64, len(args) // (jobs * 8)))
-        for i, res in enumerate(_pool_map(args, rules, settings, jobs, chunk), 1):
-            out.append(res)
-            if progress:
-                progress(i, len(work))
+        results = _pool_map(args, rules, settings, jobs, chunk)
+        try:
+            for i, res in enumerate(results, 1):
+                out.append(res)
+                if progress:
+                    progress(i, len(work))
+        finally:
+            results.close()  # on an interrupt: stop the pool now, not when collected
         return out
     for i, t in enumerate(work, 1):
         out.append(check_package_obj(local_package(t.path, t.display, settings), rules,
@@ -92,14 +110,15 @@ def _run_local(work, rules, settings, progress) -> list[PackageResult]:
     return out
 
 
-def _run_stream(stream: Iterator[Target], rules, settings) -> list[PackageResult]:
+def _run_stream(stream: Iterator[Target], rules, settings, done: list[PackageResult]
+                ) -> list[PackageResult]:
     """:func:`_run_local` over targets still being discovered (their walk overlaps the
     checks); results come back in the sorted order :func:`discover` gives."""
     from itertools import islice
 
     head = list(islice(stream, PARALLEL_MIN_PACKAGES))
     if len(head) < PARALLEL_MIN_PACKAGES:
-        return _run_local(sorted(head), rules, settings, None)
+        return _run_local(sorted(head), rules, settings, None, done)
     submitted: list[Target] = []
 
     def args() -> Iterator[tuple[str, str]]:
@@ -107,7 +126,12 @@ def _run_stream(stream: Iterator[Target], rules, settings) -> list[PackageResult
             submitted.append(t)
             yield t.path, t.display
 
-    results = list(_pool_map(args(), rules, settings, _jobs(settings), STREAM_CHUNK))
+    results = done
+    gen = _pool_map(args(), rules, settings, _jobs(settings), STREAM_CHUNK)
+    try:
+        results.extend(gen)
+    finally:
+        gen.close()  # on an interrupt: stop the pool now, not when collected
     order = sorted(range(len(submitted)), key=submitted.__getitem__)
     return [results[i] for i in order]
 
@@ -133,9 +157,70 @@ def _pool_map(args: Iterable[tuple[str, str]], rules, settings, jobs: int, chunk
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     gc.freeze()
+    pool = None
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(settings,)) as pool:
-            yield from pool.map(_check_target, it, chunksize=chunk)
+        pool = _start_pool(ProcessPoolExecutor, ctx, jobs, settings)
+        yield from pool.map(_check_target, it, chunksize=chunk)
+    except BaseException:
+        # Ctrl-C, SIGTERM (raised here by the command line's handler) or a closed generator:
+        # stop now. Waiting for the queued packages (what leaving the executor's `with` does)
+        # could take minutes; the workers are terminated instead (they ignore SIGINT, and die
+        # of SIGTERM without a traceback).
+        if pool is not None:
+            _quiet_manager(pool)
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                proc.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    else:
+        pool.shutdown(wait=True)
     finally:
         gc.unfreeze()
+
+
+def _quiet_manager(pool) -> None:
+    """Keep the pool's manager thread from printing a traceback when its workers are killed:
+    CPython 3.11's executor then sets an exception on futures already cancelled (by
+    ``map``'s cleanup or ``cancel_futures``) and dies of ``InvalidStateError``. Only that
+    error of that thread is dropped; any other thread exception is printed as before."""
+    import threading
+    from concurrent.futures import InvalidStateError
+
+    manager = getattr(pool, "_executor_manager_thread", None)
+    previous = threading.excepthook
+
+    def hook(args) -> None:
+        if args.thread is manager and args.exc_type is not None \
+                and issubclass(args.exc_type, InvalidStateError):
+            return
+        previous(args)
+
+    threading.excepthook = hook
+
+
+def _ready() -> None:
+    """A no-op task: its answer means every worker has been forked."""
+
+
+def _start_pool(executor, ctx, jobs: int, settings: Settings):
+    """A started process pool whose workers cannot be hit by SIGINT/SIGTERM before their
+    initializer ignores them: both signals are blocked in this thread across the forks (a
+    signal that arrives meanwhile is delivered here when they are unblocked)."""
+    import signal
+    import threading
+
+    block = (hasattr(signal, "pthread_sigmask")
+             and threading.current_thread() is threading.main_thread())
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM}) if block \
+        else None
+    pool = executor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+                    initargs=(settings,))
+    try:
+        pool.submit(_ready).result()  # with fork, every worker starts on the first submit
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        if block:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+    return pool

@@ -33,9 +33,13 @@ from modelcheck.sources.plan import (
 
 def check_remote(targets: list[str], rules: dict[str, Rule], settings: Settings,
                  notifications: list[str], *,
-                 progress: Callable[[int, int], None] | None = None) -> list[PackageResult]:
-    """Check every package under ``targets`` (URLs); tool failures go to ``notifications``."""
-    results: list[PackageResult] = []
+                 progress: Callable[[int, int], None] | None = None,
+                 done: list[PackageResult] | None = None) -> list[PackageResult]:
+    """Check every package under ``targets`` (URLs); tool failures go to ``notifications``.
+
+    When a ``KeyboardInterrupt`` stops the scan, ``done`` holds the packages that finished
+    (the threads still in flight are abandoned, not waited for)."""
+    results: list[PackageResult] = [] if done is None else done
     jobs: list[Job] = []
     for t in targets:
         try:
@@ -46,7 +50,7 @@ def check_remote(targets: list[str], rules: dict[str, Rule], settings: Settings,
             notifications.append(msg)
             continue
         jobs.extend(j for j in found if not settings.excluded(j.display))
-    results.extend(run_jobs(jobs, rules, settings, notifications, progress))
+    results.extend(run_jobs(jobs, rules, settings, notifications, progress, done=results))
     return results
 
 
@@ -67,20 +71,29 @@ def options_of(settings: Settings) -> SourceOptions:
 
 def run_jobs(jobs: list[Job], rules: dict[str, Rule], settings: Settings,
              notifications: list[str],
-             progress: Callable[[int, int], None] | None) -> list[PackageResult]:
-    """Check packages, up to ``--jobs`` in flight; results come back in job order."""
+             progress: Callable[[int, int], None] | None,
+             done: list[PackageResult] | None = None) -> list[PackageResult]:
+    """Check packages, up to ``--jobs`` in flight; results come back in job order. On a
+    ``KeyboardInterrupt`` the packages finished so far are appended to ``done``."""
     n = len(jobs)
     if not n:
         return []
     workers = max(1, min(settings.jobs or DEFAULT_JOBS, n))
     out: list[tuple[PackageResult, list[str]] | None] = [None] * n
-    if workers == 1:
-        for i, job in enumerate(jobs):
-            out[i] = check_one(job, rules, settings)
-            if progress:
-                progress(i + 1, n)
-    else:
-        _pipeline(jobs, rules, settings, workers, out, progress)
+    try:
+        if workers == 1:
+            for i, job in enumerate(jobs):
+                out[i] = check_one(job, rules, settings)
+                if progress:
+                    progress(i + 1, n)
+        else:
+            _pipeline(jobs, rules, settings, workers, out, progress)
+    except KeyboardInterrupt:
+        for item in out:
+            if item is not None and done is not None:
+                done.append(item[0])
+                notifications.extend(item[1])
+        raise
     results = []
     for item in out:
         assert item is not None
@@ -93,60 +106,77 @@ def _pipeline(jobs: list[Job], rules: dict[str, Rule], settings: Settings, worke
               out: list, progress: Callable[[int, int], None] | None) -> None:
     """Keep ``workers`` packages in flight: each one's batch is fetched on the backend's loop
     (or, for sync sources, on a thread), then its rules run on the rule threads."""
-    n = len(jobs)
     landed: queue.Queue[tuple[int, tuple[PackageResult, list[str]]]] = queue.Queue()
     # one thread per package in flight: rules mostly run on data already fetched, but a read
     # outside the batch (a big file, one the plan did not foresee) blocks its thread
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="modelcheck") as pool:
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="modelcheck")
+    try:
+        _feed(jobs, rules, settings, workers, out, progress, pool, landed)
+    except BaseException:
+        # Ctrl-C or SIGTERM: stop now. Leaving a `with` would wait for every thread, and a
+        # thread may wait on the network for a long time; queued work is cancelled and the
+        # threads in flight are abandoned (the command line exits right after the reports).
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
-        def finish(i: int, job: Job, source: Source | BaseException, fetch: bool = False
-                   ) -> None:
-            try:
-                prefetch = getattr(source, "prefetch", None) if fetch else None
-                if prefetch is not None:
-                    prefetch(settings.text_cap, settings.max_pickle_bytes)
-            except Exception as exc:  # noqa: BLE001 - reported by check_one
-                source = exc
-            try:
-                landed.put((i, check_one(job, rules, settings, source)))
-            except BaseException as exc:  # the scan waits for every package: always answer
-                msg = f"{job.display}: cannot be checked: {type(exc).__name__}: {exc}"
-                landed.put((i, (target_error(job.display, msg), [msg])))
-                raise
 
-        def start(i: int) -> None:
-            job = jobs[i]
-            try:
-                source = job.make()
-                loop = getattr(source, "loop", None)
-            except Exception as exc:  # noqa: BLE001 - reported by check_one
-                pool.submit(finish, i, job, exc)
-                return
-            if loop is None:
-                pool.submit(finish, i, job, source, True)
-                return
-            fut = asyncio.run_coroutine_threadsafe(source.afetch(settings.text_cap,
-                                                                settings.max_pickle_bytes), loop)
+def _feed(jobs: list[Job], rules: dict[str, Rule], settings: Settings, workers: int,
+          out: list, progress: Callable[[int, int], None] | None, pool: ThreadPoolExecutor,
+          landed: queue.Queue) -> None:
+    n = len(jobs)
 
-            def fetched(f: Future, i: int = i, job: Job = job, source: Source = source) -> None:
-                try:
-                    err = f.exception()
-                except BaseException as exc:  # noqa: BLE001 - cancelled: the loop stopped
-                    err = exc
+    def finish(i: int, job: Job, source: Source | BaseException, fetch: bool = False
+               ) -> None:
+        try:
+            prefetch = getattr(source, "prefetch", None) if fetch else None
+            if prefetch is not None:
+                prefetch(settings.text_cap, settings.max_pickle_bytes)
+        except Exception as exc:  # noqa: BLE001 - reported by check_one
+            source = exc
+        try:
+            landed.put((i, check_one(job, rules, settings, source)))
+        except BaseException as exc:  # the scan waits for every package: always answer
+            msg = f"{job.display}: cannot be checked: {type(exc).__name__}: {exc}"
+            landed.put((i, (target_error(job.display, msg), [msg])))
+            raise
+
+    def start(i: int) -> None:
+        job = jobs[i]
+        try:
+            source = job.make()
+            loop = getattr(source, "loop", None)
+        except Exception as exc:  # noqa: BLE001 - reported by check_one
+            pool.submit(finish, i, job, exc)
+            return
+        if loop is None:
+            pool.submit(finish, i, job, source, True)
+            return
+        fut = asyncio.run_coroutine_threadsafe(source.afetch(settings.text_cap,
+                                                            settings.max_pickle_bytes), loop)
+
+        def fetched(f: Future, i: int = i, job: Job = job, source: Source = source) -> None:
+            try:
+                err = f.exception()
+            except BaseException as exc:  # noqa: BLE001 - cancelled: the loop stopped
+                err = exc
+            try:
                 pool.submit(finish, i, job, source if err is None else err)
+            except RuntimeError:  # the scan was stopped (pool shut down): nothing to report
+                pass
 
-            fut.add_done_callback(fetched)
+        fut.add_done_callback(fetched)
 
-        started = done = 0
-        while done < n:
-            while started < n and started - done < workers:
-                start(started)
-                started += 1
-            i, item = landed.get()
-            out[i] = item
-            done += 1
-            if progress:
-                progress(done, n)
+    started = done = 0
+    while done < n:
+        while started < n and started - done < workers:
+            start(started)
+            started += 1
+        i, item = landed.get()
+        out[i] = item
+        done += 1
+        if progress:
+            progress(done, n)
 
 
 def check_one(job: Job, rules: dict[str, Rule], settings: Settings,

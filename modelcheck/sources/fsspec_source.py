@@ -23,7 +23,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from modelcheck.sources.base import Entry, Source, normalize
-from modelcheck.sources.discovery import SKIP_DIRS, looks_like_orphan
+from modelcheck.sources.discovery import (
+    SKIP_DIRS,
+    UC_METADATA_DIR,
+    is_uc_metadata,
+    looks_like_orphan,
+)
 
 # protocol -> (extra, backend package)
 EXTRAS = {
@@ -249,6 +254,10 @@ class Listing:
             if any("/".join(parts[:i]) in skipped for i in range(1, len(parts) + 1)):
                 continue
             if "MLmodel" in names[d] or looks_like_orphan(names[d]):
+                up, _, base = d.rpartition("/")
+                if base == UC_METADATA_DIR and "MLmodel" in names.get(up, ()) \
+                        and is_uc_metadata(names[d]):
+                    continue  # its package's Unity Catalog metadata copy: part of it
                 out.append(d)
         self._count_shared(out)
         return out

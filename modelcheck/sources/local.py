@@ -7,7 +7,7 @@ import functools
 import os
 import stat
 
-from modelcheck.sources.base import Entry, OutsidePackage, Source, normalize
+from modelcheck.sources.base import Entry, OutsidePackage, Source, normalize, os_reason
 
 
 class LocalSource(Source):
@@ -31,8 +31,8 @@ class LocalSource(Source):
             st = os.lstat(path)
         except (FileNotFoundError, NotADirectoryError):
             return Entry(norm, "missing")
-        except OSError:
-            return Entry(norm, "special")
+        except OSError as exc:  # denied on a parent folder, an I/O error: not "special"
+            return Entry(norm, "unreadable", error=os_reason(exc))
         # Every component must stay inside: a symlinked parent dir counts too. A top-level
         # name that is not a symlink sits directly in the (already real) root: no need to ask.
         if "/" in norm or stat.S_ISLNK(st.st_mode):
@@ -58,16 +58,39 @@ class LocalSource(Source):
             real = os.path.realpath(self._abs(e.path))
             inner = os.path.relpath(real, self.root).replace(os.sep, "/")
             target = self.entry(inner) if inner != "." else Entry("", "dir")
-            if target.kind in ("file", "dir", "missing", "special"):
-                return Entry(e.path, target.kind, target.size, e.target, False)
+            if target.kind in ("file", "dir", "missing", "special", "unreadable"):
+                return Entry(e.path, target.kind, target.size, e.target, False,
+                             target.error)
         return e
 
     def read(self, rel: str, limit: int) -> bytes:
+        return _read_fd(self._open(rel), limit, rel)
+
+    def mapped(self, rel: str):  # -> mmap.mmap | None
+        """A read-only ``mmap`` of the regular file ``rel``, opened with ``read``'s
+        containment; None for an empty file. Raises as ``read`` does."""
+        import mmap
+
+        fd = self._open(rel)
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise OSError(f"{rel} is not a regular file")
+            if st.st_size == 0:
+                return None
+            return mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+        finally:
+            os.close(fd)
+
+    def _open(self, rel: str) -> int:
+        """A descriptor of the file ``rel``, opened so that it cannot leave the package: an
+        O_NOFOLLOW open of a top-level name, else resolved and its real path checked inside
+        the root right before the open."""
         norm = normalize(rel)
         if _NOFOLLOW and norm and "/" not in norm:
             fd = self._open_top(norm)
             if fd is not None:
-                return _read_fd(fd, limit, rel)
+                return fd
         e = self.resolve(rel)
         if e.kind == "symlink":
             raise OutsidePackage(f"{rel} is a symlink that leaves the package")
@@ -75,6 +98,8 @@ class LocalSource(Source):
             raise FileNotFoundError(rel)
         if e.kind == "dir":
             raise IsADirectoryError(rel)
+        if e.kind == "unreadable":
+            raise OSError(e.error or "cannot be read")
         if e.kind != "file":
             raise OSError(f"{rel} is not a regular file")
         if "/" not in e.path and e.target is None:
@@ -83,7 +108,7 @@ class LocalSource(Source):
             real = os.path.realpath(self._abs(e.path))
         if not self._inside(real):  # re-check right before opening
             raise OutsidePackage(rel)
-        return _read_fd(os.open(real, _FLAGS), limit, rel)
+        return os.open(real, _FLAGS)
 
     def _open_top(self, name: str) -> int | None:
         """An open descriptor of the top-level regular file ``name``, or None when ``name``
@@ -103,6 +128,8 @@ class LocalSource(Source):
 
     def walk(self, max_entries: int) -> tuple[list[Entry], bool]:
         out: list[Entry] = []
+        failures: list[tuple[str, str]] = []
+        self.walk_failures = failures
         stack = [""]
         while stack:
             rel_dir = stack.pop()
@@ -110,7 +137,8 @@ class LocalSource(Source):
             try:
                 with os.scandir(abs_dir) as it:
                     items = sorted(it, key=lambda d: d.name)
-            except OSError:
+            except OSError as exc:  # a folder that cannot be listed: nothing under it read
+                failures.append((rel_dir, os_reason(exc)))
                 continue
             for d in items:
                 rel = f"{rel_dir}/{d.name}" if rel_dir else d.name
@@ -126,7 +154,9 @@ class LocalSource(Source):
                         out.append(Entry(rel, "file", d.stat(follow_symlinks=False).st_size))
                     else:
                         out.append(Entry(rel, "special"))
-                except (OSError, OutsidePackage):
+                except OSError as exc:
+                    out.append(Entry(rel, "unreadable", error=os_reason(exc)))
+                except OutsidePackage:
                     out.append(Entry(rel, "special"))
         out.sort(key=lambda e: e.path)
         return out, False

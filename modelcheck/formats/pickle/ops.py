@@ -10,9 +10,19 @@ opcodes are also inlined in ``_Machine._one``; everything here is reached throug
 from __future__ import annotations
 
 import struct
+import sys
 from typing import Any
 
-from modelcheck.formats.pickle.values import UNKNOWN, GlobalRef, Obj, _append, _pairs, _Set, _Stop
+from modelcheck.formats.pickle.values import (
+    UNKNOWN,
+    Blob,
+    GlobalRef,
+    Obj,
+    _append,
+    _pairs,
+    _Set,
+    _Stop,
+)
 
 # the scanner's ``_Machine``, which builds its table from this module: named, not imported
 _Machine = Any
@@ -21,6 +31,9 @@ _I4 = struct.Struct("<i")
 _U2 = struct.Struct("<H")
 _U4 = struct.Struct("<I")
 _F8 = struct.Struct(">d")
+_U8 = struct.Struct("<Q")
+# operands over this many bytes are pushed as a Blob (an offset into the data), not copied
+BIG_OPERAND = 8 * 1024 * 1024
 
 
 def _take(m: _Machine, pos: int, size: int) -> int:
@@ -375,6 +388,9 @@ def _unicode(width: int) -> Any:
     def handler(m: _Machine, pos: int) -> int:  # SHORT_BINUNICODE, BINUNICODE
         start, stop = _sized(m, pos, width)
         m.pos = stop
+        if stop - start > BIG_OPERAND:
+            m.stack.append(Blob(m.data, start, stop, "str"))
+            return stop
         m.stack.append(str(m.data[start:stop], "utf-8", "surrogatepass"))
         return stop
     return handler
@@ -396,7 +412,10 @@ def _op_short_binbytes(m: _Machine, pos: int) -> int:
 def _binbytes(width: int) -> Any:
     def handler(m: _Machine, pos: int) -> int:  # SHORT_BINBYTES, BINBYTES
         start, stop = _sized(m, pos, width)
-        value = m.data[start:stop]
+        if stop - start <= BIG_OPERAND:
+            value = m.data[start:stop]
+        else:
+            value = Blob(m.data, start, stop, "bytes")
         m.stack.append(value)
         m.pos = stop
         m._bytes(value, stop)
@@ -423,6 +442,42 @@ def _via_reader(reader: Any, action: Any) -> Any:
         action(m, arg)
         return m.pos
     return handler
+
+
+def _big(handler: Any, width: int, what: str, kind: str) -> Any:
+    """A reader-handled sized opcode (BINBYTES8, BYTEARRAY8, BINUNICODE8, BINSTRING, LONG4)
+    whose operand is over ``BIG_OPERAND`` bytes: pushed as a Blob, never read (a truncated one
+    fails as pickletools' reader would, without copying the rest of the data)."""
+    size_of = _U8 if width == 8 else _I4
+
+    def guarded(m: _Machine, pos: int) -> int:
+        data = m.data
+        if pos + width <= len(data):
+            n = size_of.unpack_from(data, pos)[0]
+            if BIG_OPERAND < n <= sys.maxsize:
+                start = pos + width
+                stop = start + n
+                if stop > len(data):
+                    m.pos = len(data)
+                    if what == "long4":
+                        raise ValueError("not enough data in stream to read long4")
+                    raise ValueError(f"expected {n} bytes in a {what}, but only "
+                                     f"{len(data) - start} remain")
+                m.pos = stop
+                blob = Blob(data, start, stop, kind)
+                m.stack.append(blob)
+                if kind == "bytes":
+                    m._bytes(blob, stop)
+                return stop
+        return handler(m, pos)
+    return guarded
+
+
+_BIG_READS = {
+    "BINBYTES8": (8, "bytes8", "bytes"), "BYTEARRAY8": (8, "bytearray8", "bytes"),
+    "BINUNICODE8": (8, "unicodestring8", "str"), "BINSTRING": (4, "string4", "str"),
+    "LONG4": (4, "long4", "int"),
+}
 
 
 def _push_arg(m: _Machine, arg: Any) -> None:
@@ -498,6 +553,8 @@ def build_table() -> list[Any]:
         elif name in _ACTIONS:
             assert op.arg is not None
             handler = _via_reader(op.arg.reader, _ACTIONS[name])
+            if name in _BIG_READS:
+                handler = _big(handler, *_BIG_READS[name])
         else:
             handler = _unsupported(name)
         table[ord(op.code)] = handler

@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 
 from modelcheck.formats.pickle.scanner import PickleScan
-from modelcheck.formats.pickle.values import Call, GlobalRef
+from modelcheck.formats.pickle.values import Call, GlobalRef, Obj
 from modelcheck.records import FrozenRecord
 
 # Every global of these modules (and their submodules) is dangerous.
@@ -70,6 +70,15 @@ CODE_TYPES = frozenset({"CodeType", "FunctionType", "LambdaType", "MethodType", 
                         "CellType", "ModuleType"})
 # getattr on a constant, harmless attribute of a constructed object (bound methods pickle
 # as ``getattr(obj, "method")``) is a plain import; anything else is dangerous.
+# Callables that call a function they are given while they run (map/filter only when consumed,
+# by list() and the like, which are plain imports): a getattr result given to one is called.
+APPLIERS = frozenset({
+    "builtins.map", "builtins.filter", "builtins.sorted", "builtins.min", "builtins.max",
+    "builtins.iter", "itertools.starmap", "itertools.takewhile", "itertools.dropwhile",
+    "itertools.filterfalse", "itertools.groupby", "itertools.accumulate", "operator.call",
+    "functools.reduce", "copyreg._reconstructor", "copyreg.__newobj__",
+    "copyreg.__newobj_ex__",
+})
 
 
 def fold(text: str) -> str:
@@ -127,16 +136,91 @@ def classify(ref: GlobalRef) -> Verdict:
     return Verdict("import")
 
 
-def getattr_is_benign(call: Call) -> bool:
-    """``getattr(obj, "name")`` on a constructed object with a plain public attribute."""
-    if len(call.args) != 2 or not isinstance(call.args[1], str):
-        return False
+# names of builtins that run code, load code or touch files: a getattr of one of these names (on
+# the builtins module, or any module or object that re-exports them) reaches them
+_BUILTIN_DANGER = frozenset({"eval", "exec", "execfile", "compile", "open", "breakpoint",
+                             "globals", "locals", "vars", "getattr", "setattr", "delattr"})
+_CONSTANTS = (str, bytes, int, float, bool, tuple, list, dict, type(None))
+
+
+def getattr_problem(call: Call) -> str:
+    """Why ``getattr(target, name)`` reaches more than a bound method, or "" when it is how
+    CPython pickles one: a method object reduces to ``(getattr, (obj, "name"))``, with ``obj``
+    an instance built from plain imports, a plain class or a constant, and ``name`` a constant
+    identifier (public or ``_private``). What it reaches is judged, not the name getattr: a
+    computed name, a dunder (``__globals__``, ``__subclasses__``...), a name that runs code
+    (``system``, ``eval``...), a module, a target that is itself a getattr result or a dangerous
+    global, or a dotted name the policy flags (``getattr(numpy, "load")``) are dangerous."""
+    if len(call.args) != 2:
+        return "is called with other than (object, name) arguments"
     target, attr = call.args
-    if isinstance(target, GlobalRef) and classify(target).kind != "import":
-        return False
+    if not isinstance(attr, str):
+        return "is called with an attribute name computed while loading"
     folded = fold(attr)
-    return (attr.isidentifier() and not attr.startswith("_") and folded not in _FOLDED_ATTRS
-            and folded not in _FOLDED_MODULES)
+    if not attr.isidentifier() or not attr.isascii():
+        return f"is called with the attribute name {attr!r}, not a plain identifier"
+    if attr.startswith("__") and attr.endswith("__"):
+        return f"reaches the special attribute {attr!r}"
+    if folded in _FOLDED_ATTRS or folded in _FOLDED_MODULES or folded in _BUILTIN_DANGER \
+            or folded in _BUILTINS:
+        return f"reaches {attr!r}, which can run commands or load code"
+    if isinstance(target, GlobalRef):
+        v = classify(target)
+        if v.kind != "import":
+            return f"is applied to {target.qualname}: {v.reason}"
+        reached = classify(GlobalRef(target.module, f"{target.name}.{attr}", target.opcode))
+        if reached.kind != "import":
+            return f"reaches {target.qualname}.{attr}: {reached.reason}"
+        return ""
+    if type(target) is Obj:
+        func = target.func
+        if not isinstance(func, GlobalRef):
+            return "is applied to an object made by a computed callable"
+        if func.qualname == "builtins.getattr":
+            return "is applied to the result of another getattr"
+        v = classify(func)
+        if v.kind != "import":
+            return f"is applied to an object made by {func.qualname}: {v.reason}"
+        return ""
+    if isinstance(target, _CONSTANTS):
+        return ""
+    return "is applied to a value only known while loading"
+
+
+def _getattr_results_run(scan: PickleScan, ref: GlobalRef) -> bool:
+    """Whether a result of ``ref`` (getattr) is called while loading: called directly, or given
+    to a callable that calls what it is given (map, sorted...)."""
+    def made_by_ref(v: object) -> bool:
+        return type(v) is Obj and v.func == ref
+
+    if any(made_by_ref(o) for o in scan.called):
+        return True
+    for c in scan.calls:
+        if c.ref.qualname in APPLIERS:
+            for a in c.args:
+                if made_by_ref(a) or (isinstance(a, (tuple, list))
+                                      and any(made_by_ref(x) for x in a[:64])):
+                    return True
+    return False
+
+
+def getattr_reason(scan: PickleScan, ref: GlobalRef) -> str:
+    """Why this use of ``builtins.getattr`` is dangerous, or "" when every use is a bound
+    method (see :func:`getattr_problem`)."""
+    calls = [c for c in scan.calls if c.ref == ref]
+    if not calls:
+        return ("builtins.getattr is imported but never called with arguments the scan can "
+                "see, so what it reaches cannot be checked")
+    for c in calls:
+        why = getattr_problem(c)
+        if why:
+            name = repr(c.args[1]) if len(c.args) == 2 and isinstance(c.args[1], str) \
+                else "<computed>"
+            return f"builtins.getattr(..., {name}) {why}"
+    if _getattr_results_run(scan, ref):
+        return ("the result of builtins.getattr is called while loading: a pickled bound "
+                "method is only rebuilt, never called")
+    return ""
 
 
 def dangerous(scan: PickleScan) -> list[tuple[GlobalRef | None, str]]:
@@ -147,9 +231,10 @@ def dangerous(scan: PickleScan) -> list[tuple[GlobalRef | None, str]]:
         if v.kind != "danger":
             continue
         if ref.qualname == "builtins.getattr":
-            calls = [c for c in scan.calls if c.ref == ref]
-            if calls and all(getattr_is_benign(c) for c in calls):
-                continue
+            why = getattr_reason(scan, ref)
+            if why:
+                out.append((ref, why))
+            continue
         out.append((ref, v.reason))
     for d in scan.dynamic:
         out.append((None, f"{d}: the imported name is computed while loading, so it cannot "

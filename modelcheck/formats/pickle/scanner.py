@@ -8,6 +8,18 @@ qualified names of serialized functions/classes (cloudpickle, dill), and any str
 (truncation, unknown opcode, stack misuse). Nested pickles (bytes that hold a pickle or a zip,
 pickles concatenated after ``STOP``, joblib inline arrays, compressed joblib files and zip
 checkpoints such as PyTorch's ``archive/data.pkl``) are scanned recursively, within limits.
+
+Bytes that only *look* like a pickle (a raw numpy scalar that starts with ``\x80\x02``, a
+tensor zip member) are scanned speculatively: when they do not parse as a complete pickle they
+are plain bytes, not a corrupt pickle, unless the outer pickle hands them to a loader
+(``pickle.loads``, ``torch.storage._load_from_bytes``...), where their corruption matters. What
+such a parse found before it failed (globals, calls) is kept: a loader runs those opcodes.
+
+The data can be ``bytes`` or a read-only ``mmap`` of the file (a ``memoryview`` or
+``bytearray`` is taken as the buffer it views, or copied): opcodes are read at an index, and
+operands over ``ops.BIG_OPERAND`` bytes stay in the buffer as :class:`Blob` offsets, so a
+memory-mapped file of any size is scanned with bounded memory and the same results as its
+bytes.
 """
 
 from __future__ import annotations
@@ -18,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from modelcheck.formats.pickle.values import (
     UNKNOWN,
+    Blob,
     Call,
     GlobalRef,
     Obj,
@@ -34,6 +47,9 @@ MAX_STACK = 1_000_000
 MAX_NESTING = 4
 MAX_ZIP_MEMBER = 256 * 1024 * 1024
 MAX_DECOMPRESSED = 512 * 1024 * 1024
+# how much of a too-large candidate (zip member, operand) is parsed to tell a pickle from data
+SNIFF_PREFIX = 1024 * 1024
+LZ4_MAGIC = b"\x04\x22\x4d\x18"
 ZIP_MAGIC = b"PK\x03\x04"
 # file names that hold pickles (a package's other files are sniffed for a pickle header)
 PICKLE_EXTS = (".pkl", ".pickle", ".joblib", ".jbl", ".pt", ".pth", ".ckpt", ".dill",
@@ -46,12 +62,13 @@ class PickleScan(Record):
     """Everything a static scan found in a pickle (and its nested pickles)."""
 
     _fields = ("globals", "calls", "qualnames", "dynamic", "problems", "limits", "protocols",
-               "pickles", "is_pickle")
+               "pickles", "is_pickle", "called")
 
     def __init__(self, globals: list[GlobalRef] = FACTORY, calls: list[Call] = FACTORY,
                  qualnames: list[str] = FACTORY, dynamic: list[str] = FACTORY,
                  problems: list[str] = FACTORY, limits: list[str] = FACTORY,
-                 protocols: set[int] = FACTORY, pickles: int = 0, is_pickle: bool = False) -> None:
+                 protocols: set[int] = FACTORY, pickles: int = 0, is_pickle: bool = False,
+                 called: list[Obj] = FACTORY) -> None:
         self.globals = [] if globals is FACTORY else globals
         self.calls = [] if calls is FACTORY else calls
         self.qualnames = [] if qualnames is FACTORY else qualnames  # serialized functions/classes
@@ -61,6 +78,8 @@ class PickleScan(Record):
         self.protocols = set() if protocols is FACTORY else protocols
         self.pickles = pickles
         self.is_pickle = is_pickle
+        # results of calls that are themselves called (``getattr(x, "m")(...)``)
+        self.called = [] if called is FACTORY else called
         # not a field: each distinct global by (module, name, opcode, where), GlobalRef's
         # equality; a tuple of strings hashes far faster than a record
         self._refs: dict[tuple[str, str, str, str], GlobalRef] = {}
@@ -80,6 +99,22 @@ class PickleScan(Record):
             self.globals.append(ref)
         return ref
 
+    def merge(self, other: PickleScan) -> None:
+        """Add a nested scan's findings. A scan that failed (``problems``) was of bytes that
+        only looked like a pickle: its problems, protocols and pickle count are dropped, what
+        it met before failing is kept."""
+        for ref in other.globals:
+            self.add_global(ref)
+        self.calls += other.calls
+        self.qualnames += other.qualnames
+        self.dynamic += other.dynamic
+        self.limits += other.limits
+        self.called += other.called
+        if not other.problems:
+            self.protocols |= other.protocols
+            self.pickles += other.pickles
+            self.is_pickle = self.is_pickle or other.is_pickle
+
 
 _new = object.__new__
 
@@ -93,8 +128,64 @@ def looks_like_pickle(head: bytes) -> bool:
         .isalnum())
 
 
-def _decompress(data: bytes) -> tuple[bytes | None, str]:
-    """joblib compressed formats (zlib, gzip, bz2, xz/lzma), capped."""
+def _buffer(data: Any) -> Any:
+    """What the machine reads: ``bytes`` or an ``mmap`` as they are; a ``memoryview`` of
+    either (whole) as the object it views; anything else (bytearray, a partial view) copied
+    to ``bytes``."""
+    if type(data) is bytes:
+        return data
+    if isinstance(data, memoryview):
+        obj = data.obj
+        if data.contiguous and data.nbytes == len(obj) and (
+                type(obj) is bytes or _is_map(obj)):
+            return obj
+        return data.tobytes()
+    if _is_map(data):
+        return data
+    return bytes(data)
+
+
+def _is_map(data: Any) -> bool:
+    return type(data).__name__ == "mmap" and type(data).__module__ == "mmap"
+
+
+class MapFile(io.RawIOBase):
+    """A read-only file over an mmap (what ``zipfile`` needs: mmap has no ``seekable`` before
+    Python 3.13), reading in place: a zip member is read, not the whole archive."""
+
+    def __init__(self, data: Any) -> None:
+        self._data = data
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        base = (0, self._pos, len(self._data))[whence]
+        self._pos = max(0, base + pos)
+        return self._pos
+
+    def readinto(self, b: Any) -> int:
+        chunk = self._data[self._pos:self._pos + len(b)]
+        b[:len(chunk)] = chunk
+        self._pos += len(chunk)
+        return len(chunk)
+
+    def read(self, n: int = -1) -> bytes:
+        stop = len(self._data) if n is None or n < 0 else self._pos + n
+        chunk = self._data[self._pos:stop]
+        self._pos += len(chunk)
+        return chunk
+
+
+def _decompress(data: Any) -> tuple[bytes | None, str, str]:
+    """joblib compressed formats (zlib, gzip, bz2, xz/lzma), capped: (data, problem, limit)."""
     import bz2
     import lzma
     import zlib
@@ -108,24 +199,76 @@ def _decompress(data: bytes) -> tuple[bytes | None, str]:
             d = bz2.BZ2Decompressor()
         elif data[:6] == b"\xfd7zXZ\x00" or data[:3] == b"\x5d\x00\x00":
             d = lzma.LZMADecompressor()
+        elif data[:4] == LZ4_MAGIC:
+            return None, "", ("lz4-compressed data (joblib compress='lz4'): the standard "
+                              "library cannot decompress it, so it was not scanned")
         else:
-            return None, ""
+            return None, "", ""
         out = d.decompress(data, MAX_DECOMPRESSED)
     except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as exc:
-        return None, f"compressed data is corrupt ({exc})"
+        return None, f"compressed data is corrupt ({exc})", ""
     if len(out) >= MAX_DECOMPRESSED:
-        return None, f"decompressed data exceeds {MAX_DECOMPRESSED} bytes: not scanned"
-    return out, ""
+        return None, "", f"decompressed data exceeds {MAX_DECOMPRESSED} bytes: not scanned"
+    return out, "", ""
 
 
-def scan_bytes(data: bytes, *, deadline: float | None = None, where: str = "") -> PickleScan:
-    """Scan a file's bytes: a pickle, a compressed joblib pickle, or a zip of pickles."""
+def scan_bytes(data: Any, *, deadline: float | None = None, where: str = "") -> PickleScan:
+    """Scan a file's bytes: a pickle, a compressed joblib pickle, or a zip of pickles.
+
+    ``data`` is ``bytes`` or a read-only ``mmap`` (or a memoryview of one): the results are the
+    same; an mmap is read in place."""
     scan = PickleScan()
-    _scan_any(data, scan, where, 0, deadline)
+    _scan_any(_buffer(data), scan, where, 0, deadline)
     return scan
 
 
-def _scan_any(data: bytes, scan: PickleScan, where: str, depth: int,
+def _speculate(data: Any, scan: PickleScan, where: str, depth: int,
+               deadline: float | None) -> list[str]:
+    """Scan bytes that only look like a pickle or a zip; merge what was found and return the
+    problems (bytes that do not parse are data, not a corrupt pickle, wherever nothing
+    loads them)."""
+    sub = PickleScan()
+    _scan_any(data, sub, where, depth, deadline)
+    scan.merge(sub)
+    return sub.problems
+
+
+def _speculate_prefix(head: bytes, scan: PickleScan, where: str, size: int, depth: int,
+                      deadline: float | None) -> None:
+    """A candidate too large to copy: its first bytes are parsed. When they fail as a pickle
+    before their end, the candidate is data; otherwise (a pickle, or one that runs on) it was
+    not scanned whole, which is a limit."""
+    sub = PickleScan()
+    if head[:4] != ZIP_MAGIC:
+        _scan_any(head, sub, where, depth, deadline)
+        if sub.problems and not any("truncated" in p for p in sub.problems):
+            scan.merge(sub)
+            return
+    scan.merge(sub)
+    scan.limits.append(f"{where}: {size} bytes that hold a pickle or zip, over the "
+                       f"{MAX_ZIP_MEMBER}-byte nested-data cap: not scanned")
+
+
+def _speculate_blob(blob: Blob, scan: PickleScan, where: str, depth: int,
+                    deadline: float | None) -> list[str]:
+    """``_speculate`` for a large operand left in the buffer: its first SNIFF_PREFIX bytes
+    are parsed first, and when they fail as a pickle before their end it is data (nothing
+    copied: a large array's bytes that start with ``\x80\x02`` stay on disk); otherwise it
+    is copied, within the nested-data cap, and scanned whole."""
+    head = blob.head(SNIFF_PREFIX)
+    if head[:4] != ZIP_MAGIC and len(head) < len(blob):
+        sub = PickleScan()
+        _scan_any(head, sub, where, depth, deadline)
+        if sub.problems and not any("truncated" in p for p in sub.problems):
+            scan.merge(sub)
+            return sub.problems
+    if len(blob) > MAX_ZIP_MEMBER:
+        _speculate_prefix(head, scan, where, len(blob), depth, deadline)
+        return []
+    return _speculate(blob.read(), scan, where, depth, deadline)
+
+
+def _scan_any(data: Any, scan: PickleScan, where: str, depth: int,
               deadline: float | None) -> None:
     if depth > MAX_NESTING:
         scan.limits.append(f"{where or 'pickle'}: nesting deeper than {MAX_NESTING} levels "
@@ -134,9 +277,12 @@ def _scan_any(data: bytes, scan: PickleScan, where: str, depth: int,
     if data[:4] == ZIP_MAGIC:
         _scan_zip(data, scan, where, depth, deadline)
         return
-    raw, problem = _decompress(data)
+    raw, problem, limit = _decompress(data)
     if problem:
         scan.problems.append(f"{where + ': ' if where else ''}{problem}")
+        return
+    if limit:
+        scan.limits.append(f"{where or 'pickle'}: {limit}")
         return
     if raw is not None:
         data = raw
@@ -151,9 +297,9 @@ def _scan_zip(data: bytes, scan: PickleScan, where: str, depth: int,
     import zipfile  # only zip checkpoints need it
 
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
+        zf = zipfile.ZipFile(io.BytesIO(data) if type(data) is bytes else MapFile(data))
         infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         scan.problems.append(f"{where + ': ' if where else ''}corrupt zip archive ({exc})")
         return
     total = 0
@@ -161,19 +307,29 @@ def _scan_zip(data: bytes, scan: PickleScan, where: str, depth: int,
         if info.is_dir():
             continue
         name = f"{where}!{info.filename}" if where else info.filename
-        if info.filename.endswith((".pkl", ".pickle")) or _member_is_pickle(zf, info):
-            if info.file_size > MAX_ZIP_MEMBER or total + info.file_size > MAX_DECOMPRESSED:
+        named = info.filename.endswith((".pkl", ".pickle"))
+        if named or _member_is_pickle(zf, info):
+            over = info.file_size > MAX_ZIP_MEMBER or total + info.file_size > MAX_DECOMPRESSED
+            if over and named:
                 scan.limits.append(f"{name}: {info.file_size} bytes, over the member cap: "
                                    "not scanned")
                 continue
-            total += info.file_size
             try:
+                if over:  # a member that only starts like a pickle: is it one?
+                    with zf.open(info) as fh:
+                        head = fh.read(SNIFF_PREFIX)
+                    _speculate_prefix(head, scan, name, info.file_size, depth + 1, deadline)
+                    continue
+                total += info.file_size
                 member = zf.read(info)
             except (zipfile.BadZipFile, OSError, ValueError, EOFError,
                     NotImplementedError, RuntimeError) as exc:
                 scan.problems.append(f"{name}: cannot be read from the zip ({exc})")
                 continue
-            _scan_any(member, scan, name, depth + 1, deadline)
+            if named:
+                _scan_any(member, scan, name, depth + 1, deadline)
+            else:  # a tensor's bytes may start like a pickle: they are data unless they parse
+                _speculate(member, scan, name, depth + 1, deadline)
 
 
 def _member_is_pickle(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
@@ -214,12 +370,12 @@ class _Machine:
     """
 
     __slots__ = ("data", "scan", "where", "depth", "deadline", "pos", "stack", "marks", "memo",
-                 "proto", "count", "_file")
+                 "proto", "count", "_file", "_unparsed")
 
-    def __init__(self, data: bytes, scan: PickleScan, where: str, depth: int,
+    def __init__(self, data: Any, scan: PickleScan, where: str, depth: int,
                  deadline: float | None) -> None:
-        # nested values can be bytearrays; slices of bytes keep pushed values bytes
-        self.data = data if type(data) is bytes else bytes(data)
+        # bytes or an mmap (slices of both are bytes); nested values can be bytearrays
+        self.data = data if type(data) is bytes else _buffer(data)
         self.scan = scan
         self.where = where
         self.depth = depth
@@ -230,16 +386,19 @@ class _Machine:
         self.memo: dict[int, Any] = {}
         self.proto = 0
         self.count = 0
-        self._file: io.BytesIO | None = None
+        self._file: Any = None
+        # bytes values that looked like a pickle and did not parse: id -> (value, problems),
+        # reported if the pickle hands them to a loader
+        self._unparsed: dict[int, tuple[Any, list[str]]] = {}
 
     def label(self) -> str:
         return self.where or "pickle"
 
-    def file(self, pos: int) -> io.BytesIO:
-        """The data as a file at ``pos``, for pickletools' operand readers."""
+    def file(self, pos: int) -> Any:
+        """The data as a file at ``pos``, for pickletools' operand readers (an mmap is one)."""
         f = self._file
         if f is None:
-            f = self._file = io.BytesIO(self.data)
+            f = self._file = io.BytesIO(self.data) if type(self.data) is bytes else self.data
         f.seek(pos)
         return f
 
@@ -448,20 +607,53 @@ class _Machine:
                 return obj
             targs = call.args
             if (func.module, func.name) in NESTED_LOADERS or func.name == "_load_from_bytes":
-                for a in targs:
-                    if isinstance(a, (bytes, bytearray)) and not _nested_magic(a):
-                        _scan_any(bytes(a), self.scan, f"{self.label()}@{func.qualname}",
-                                  self.depth + 1, self.deadline)
+                self._loaded(func, targs)
             if func.name in ("_make_skeleton_class", "_make_skeleton_enum") and len(targs) > 1 \
                     and isinstance(targs[1], str):
                 self.scan.qualnames.append(targs[1])
+        elif type(func) is Obj:
+            self.scan.called.append(func)
         return obj
 
-    def _bytes(self, value: bytes, stop: int) -> None:
-        """Bytes that end at ``stop`` and hold a pickle or zip are scanned as one."""
-        if _nested_magic(value):
-            _scan_any(value, self.scan, f"{self.label()}#bytes@{stop - len(value)}",
-                      self.depth + 1, self.deadline)
+    def _loaded(self, func: GlobalRef, args: tuple) -> None:
+        """Bytes the pickle hands to a loader are a pickle: scanned, their corruption is a
+        problem (those that looked like one were scanned when pushed)."""
+        where = f"{self.label()}@{func.qualname}"
+        for a in args:
+            if isinstance(a, Blob) and a.kind == "bytes":
+                if not _nested_magic(a.head(8)):
+                    if len(a) > MAX_ZIP_MEMBER:
+                        self.scan.limits.append(f"{where}: {len(a)} bytes, over the "
+                                                f"{MAX_ZIP_MEMBER}-byte nested-data cap: "
+                                                "not scanned")
+                    else:
+                        _scan_any(a.read(), self.scan, where, self.depth + 1, self.deadline)
+                    continue
+            elif not isinstance(a, (bytes, bytearray)):
+                continue
+            elif not _nested_magic(a):
+                _scan_any(bytes(a), self.scan, where, self.depth + 1, self.deadline)
+                continue
+            seen = self._unparsed.pop(id(a), None)
+            if seen is not None and seen[0] is a:
+                self.scan.problems += seen[1]
+
+    def _bytes(self, value: Any, stop: int) -> None:
+        """Bytes that end at ``stop`` and look like a pickle or zip are scanned as one; when
+        they do not parse they are data (see ``_loaded``)."""
+        if type(value) is Blob:
+            if not _nested_magic(value.head(8)):
+                return
+            problems = _speculate_blob(value, self.scan,
+                                       f"{self.label()}#bytes@{stop - len(value)}",
+                                       self.depth + 1, self.deadline)
+        elif _nested_magic(value):
+            problems = _speculate(value, self.scan, f"{self.label()}#bytes@{stop - len(value)}",
+                                  self.depth + 1, self.deadline)
+        else:
+            return
+        if problems:
+            self._unparsed[id(value)] = (value, problems)
 
     def _setitems(self, target: Any, items: list[Any]) -> None:
         if len(items) % 2:
@@ -486,11 +678,10 @@ class _Machine:
             raise _Limit("joblib array wrapper with unknown layout: rest not scanned")
         dtype = state.get("dtype")
         shape = state.get("shape")
-        code = dtype.args[0] if isinstance(dtype, Obj) and isinstance(dtype.args, tuple) \
-            and dtype.args and isinstance(dtype.args[0], str) else None
+        code = _dtype_code(dtype)
         if code is None or not isinstance(shape, tuple):
             raise _Limit("joblib array wrapper with unknown dtype: rest not scanned")
-        if code.lstrip("<>|=")[:1] == "O":
+        if _has_object(dtype, 0):
             # object arrays are a complete pickle of their own, read by pickle.load
             sub = _Machine(self.data, self.scan, f"{self.label()}#joblib-array",
                            self.depth + 1, self.deadline)
@@ -510,7 +701,9 @@ class _Machine:
             n *= dim
         end = len(self.data)
         pos = self.pos
-        if "numpy_array_alignment_bytes" in state:
+        # joblib >= 1.2 writes a padding-length byte (and the padding) unless the alignment is
+        # None (a file object without tell()); older versions have no such key
+        if state.get("numpy_array_alignment_bytes") is not None:
             if pos >= end:
                 raise EOFError("truncated joblib array padding")
             pos = self.pos = min(pos + 1 + self.data[pos], end)
@@ -546,13 +739,49 @@ def _table() -> list[Any]:
 
 
 def _nested_magic(value: bytes | bytearray) -> bool:
-    """Bytes that are scanned as a nested pickle or zip wherever they appear."""
+    """Bytes that may hold a nested pickle or zip: scanned as one (speculatively)."""
     return len(value) >= 8 and (value[:4] == ZIP_MAGIC or (value[0] == 0x80
                                                             and 2 <= value[1] <= 5))
 
 
 class _Limit(Exception):
     pass
+
+
+def _dtype_code(dtype: Any) -> str | None:
+    """The type string of a pickled ``numpy.dtype(code, align, copy)``, else None."""
+    if isinstance(dtype, Obj) and isinstance(dtype.args, tuple) and dtype.args \
+            and isinstance(dtype.args[0], str):
+        return dtype.args[0]
+    return None
+
+
+def _has_object(dtype: Any, depth: int) -> bool:
+    """numpy's ``dtype.hasobject`` for a pickled dtype: joblib pickles such arrays instead of
+    writing their bytes. An object type, or a structured / sub-array type whose pickled flags
+    (state version >= 3, bit NPY_ITEM_REFCOUNT) or whose fields or base type hold objects
+    (numpy recomputes it from the fields for older states; either way is taken as objects,
+    so raw bytes are never assumed where a pickle may be)."""
+    code = _dtype_code(dtype)
+    if code is None or depth > 32:
+        return False
+    if code.lstrip("<>|=")[:1] == "O":
+        return True
+    st = dtype.state
+    if not isinstance(st, tuple):
+        return False
+    if len(st) >= 8 and isinstance(st[0], int) and st[0] >= 3 and isinstance(st[7], int) \
+            and st[7] & 1:
+        return True
+    sub = st[2] if len(st) > 2 else None
+    if isinstance(sub, tuple) and sub and _has_object(sub[0], depth + 1):
+        return True
+    fields = st[4] if len(st) > 4 else None
+    if isinstance(fields, dict):
+        for v in fields.values():
+            if isinstance(v, tuple) and v and _has_object(v[0], depth + 1):
+                return True
+    return False
 
 
 def _itemsize(code: str) -> int:

@@ -32,17 +32,24 @@ class SkopsScan(Record):
         self.protocol = protocol
 
 
-def scan_skops(data: bytes) -> SkopsScan:
+def scan_skops(data: Any) -> SkopsScan:
+    """Scan a ``.skops`` file's bytes, or a read-only ``mmap`` of it (read in place)."""
     import zipfile  # only packages with a .skops file need it
 
     out = SkopsScan()
+    if type(data) is bytes:
+        fh: Any = io.BytesIO(data)
+    else:
+        from modelcheck.formats.pickle.scanner import MapFile
+
+        fh = MapFile(data)
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
+        zf = zipfile.ZipFile(fh)
         info = zf.getinfo("schema.json")
     except KeyError:
         out.problem = "the zip has no schema.json, so skops cannot load it"
         return out
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         out.problem = f"not a valid skops zip ({exc})"
         return out
     if info.file_size > MAX_SCHEMA_BYTES:

@@ -68,6 +68,36 @@ class Call(Record):
         self.args = args
 
 
+class Blob:
+    """A bytes or text operand over ``ops.BIG_OPERAND`` bytes, left where it lies in the scanned
+    buffer (``data[start:stop]``) instead of being copied onto the symbolic stack.
+
+    A pickle of large arrays is mostly such operands: keeping them as offsets is what lets a
+    memory-mapped multi-gigabyte file be scanned without holding it in memory. The scanner
+    reads the first bytes of one to decide whether it holds a nested pickle, and copies it
+    (within the nested-data cap) only to scan it as one."""
+
+    __slots__ = ("data", "start", "stop", "kind")
+
+    def __init__(self, data: Any, start: int, stop: int, kind: str) -> None:
+        self.data = data
+        self.start = start
+        self.stop = stop
+        self.kind = kind  # "bytes", "str" or "int": what the operand would have been
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+    def head(self, n: int) -> bytes:
+        return bytes(self.data[self.start:min(self.stop, self.start + n)])
+
+    def read(self) -> bytes:
+        return bytes(self.data[self.start:self.stop])
+
+    def __repr__(self) -> str:
+        return f"<{self.kind} of {len(self)} bytes>"
+
+
 class _Stop(Exception):
     pass
 
