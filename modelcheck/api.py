@@ -57,7 +57,8 @@ def check(
     local_done: list[PackageResult] = []
     remote_done: list[PackageResult] = []
     try:
-        results, errors = check_local(local, rules, settings, progress, done=local_done)
+        results, errors = check_local(local, rules, settings, progress, done=local_done,
+                                      notes=report.notes)
         for msg in errors:
             name = msg.split(":", 1)[0]
             report.packages.append(target_error(name, msg))

@@ -299,11 +299,11 @@ class PackageResult(Record):
 class Report(Record):
     """The outcome of one run: findings by package, rules run, tool failures."""
 
-    _fields = ("packages", "rules", "notifications", "suppressed", "interrupted")
+    _fields = ("packages", "rules", "notifications", "suppressed", "interrupted", "notes")
 
     def __init__(self, packages: list[PackageResult] = FACTORY, rules: dict[str, Rule] = FACTORY,
                  notifications: list[str] = FACTORY, suppressed: int = 0,
-                 interrupted: str | None = None) -> None:
+                 interrupted: str | None = None, notes: list[str] = FACTORY) -> None:
         self.packages = [] if packages is FACTORY else packages
         self.rules = {} if rules is FACTORY else rules
         # tool failures (exit 2)
@@ -312,6 +312,9 @@ class Report(Record):
         # the signal that stopped the run ("SIGINT", "SIGTERM"): the report is partial, it
         # holds only the packages checked before it
         self.interrupted = interrupted
+        # what the run passed over on purpose and says so without failing (a symlinked folder
+        # discovery did not follow): shown in every report, no effect on the exit code
+        self.notes = [] if notes is FACTORY else notes
 
     @property
     def partial(self) -> bool:

@@ -200,6 +200,28 @@ def test_file_listed_then_gone_is_a_tool_failure(tmp_path: Path) -> None:
     assert isinstance(source, ListingSource)
 
 
+def test_symlinked_folder_is_said_not_dropped(tmp_path: Path) -> None:
+    """A symlinked folder the walk does not follow is named in every report (text, JSON,
+    SARIF), without failing the run: the package beside it is checked as usual."""
+    tree = tmp_path / "tree"
+    _copy(tree / "real")
+    outside = _copy(tmp_path / "elsewhere" / "other")
+    (tree / "linked").symlink_to(outside.parent, target_is_directory=True)
+    r = run_cli("check", str(tree), "-o", f"sarif={tmp_path / 'r.sarif'}")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "1 package" in r.stdout
+    assert f"note: {tree / 'linked'}: a symlinked folder (-> {outside.parent}), not followed" \
+        in r.stdout
+    rc, doc = _check(tree)
+    assert rc == 0 and len(doc["packages"]) == 1
+    [note] = doc["notes"]
+    assert note.startswith(f"{tree / 'linked'}: a symlinked folder") and "not checked" in note
+    sarif = json.loads((tmp_path / "r.sarif").read_text())
+    inv = sarif["runs"][0]["invocations"][0]
+    assert inv["executionSuccessful"] is True
+    assert [n["level"] for n in inv["toolExecutionNotifications"]] == ["note"]
+
+
 # -- content that cannot be decoded: the file's own rule, exit 1 ------------------------------
 
 def _check(pkg: Path, *extra: str) -> tuple[int, dict]:

@@ -33,4 +33,5 @@ def render(report: Report, ctx) -> str:
     for n in report.notifications:
         if not any(n in f.message for f in report.findings):
             lines.append(f"::error title=modelcheck::{_data(n)}")
+    lines += [f"::notice title=modelcheck::{_data(n)}" for n in report.notes]
     return "\n".join(lines) + ("\n" if lines else "")

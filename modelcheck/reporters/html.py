@@ -223,6 +223,9 @@ def render(report: Report, ctx) -> str:
     if problems:
         items = "".join(f"<li>{_e(n)}</li>" for n in problems)
         notes = f'<h2>Tool problems</h2><div class="notes"><ul>{items}</ul></div>'
+    if report.notes:
+        items = "".join(f"<li>{_e(n)}</li>" for n in report.notes)
+        notes += f'<h2>Passed over</h2><div class="notes"><ul>{items}</ul></div>'
     suppressed = (f" &middot; {report.suppressed} findings hidden by the baseline"
                   if report.suppressed else "")
     packages = "".join(_package(p) for p in report.packages)

@@ -32,6 +32,7 @@ def to_dict(report: Report) -> dict:
             for p in report.packages
         ],
         "notifications": list(report.notifications),
+        "notes": list(report.notes),
     }
 
 

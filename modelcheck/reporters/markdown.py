@@ -61,6 +61,8 @@ def render(report: Report, ctx=None, budget: int = BUDGET) -> str:
     out += [f"| {_ICON[st]} {st} | {s.by_status[st]} |" for st in STATUSES]
     for n in report.notifications:
         out.append(f"\n> [!CAUTION]\n> {cell(n)}")
+    for n in report.notes:
+        out.append(f"\n> [!NOTE]\n> {cell(n)}")
     if s.rules:
         out += ["", "### Findings by rule", "", "| rule | name | level | findings | packages |",
                 "| --- | --- | --- | ---: | ---: |"]

@@ -106,6 +106,7 @@ def to_sarif(report: Report) -> dict:
          "descriptor": {"id": f.code}}
         for f in report.findings if f.code == "MC901"
     ]
+    notes += [{"level": "note", "message": {"text": n}} for n in report.notes]
     invocation: dict = {"executionSuccessful": not report.tool_failed and not report.partial,
                         "toolExecutionNotifications": notes}
     if report.partial:

@@ -52,6 +52,8 @@ def render(report: Report, ctx) -> str:
         out.append(summary_line(report.counts(), len(report.packages),
                                 sum(1 for p in report.packages if p.findings),
                                 report.suppressed, partial=report.partial))
+    if not ctx.quiet:
+        out += [paint(_DIM, f"note: {n}") for n in report.notes]
     if report.partial:
         out.append(paint(_COLORS[Level.ERROR], partial_message(report)))
     return "\n".join(out) + "\n" if out else ""

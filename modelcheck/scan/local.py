@@ -28,22 +28,24 @@ def local_package(path: str, display: str, settings: Settings) -> ModelPackage:
 
 def check_local(targets: list[str], rules: dict, settings: Settings,
                 progress: Callable[[int, int], None] | None = None,
-                done: list[PackageResult] | None = None
+                done: list[PackageResult] | None = None, notes: list[str] | None = None
                 ) -> tuple[list[PackageResult], list[str]]:
     """Discover the packages under local ``targets`` and check each: their results in
     discovery's sorted order, and the targets that could not be read (one message each).
 
     Each result is also appended to ``done`` as it arrives: when a ``KeyboardInterrupt``
     stops the scan (the worker processes are stopped at once), ``done`` holds what finished.
+    Symlinked folders the walk did not follow are named in ``notes``.
     """
     errors: list[str] = []
     done = [] if done is None else done
     if progress is None and _jobs(settings) > 1:
         # no progress bar to size: check packages while the tree is still being walked
-        stream = (t for t in iter_discover(targets, errors) if not settings.excluded(t.display))
+        stream = (t for t in iter_discover(targets, errors, notes)
+                  if not settings.excluded(t.display))
         results = _run_stream(stream, rules, settings, done)
     else:
-        found, errors = discover(targets)
+        found, errors = discover(targets, notes)
         work = [t for t in found if not settings.excluded(t.display)]
         results = _run_local(work, rules, settings, progress, done)
     return results, errors
