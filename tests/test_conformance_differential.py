@@ -1,7 +1,9 @@
 """modelcheck's verdict on every generated example equals real MLflow's (tests/gen_differential.py).
 
-Mapping: MLflow reject <=> an error-level issue; MLflow lossy accept <=> a warning and no
-error; MLflow accept <=> neither. Cases whose signature MLflow itself cannot load (e.g. ``any``
+MLflow's verdict is the worse of the served path and the loaded path
+(``Model.load_input_example`` then ``predict``; see tests/gen_differential.py). Mapping: MLflow
+reject <=> an error-level issue; MLflow lossy accept <=> a warning and no error; MLflow accept
+<=> neither. Cases whose signature MLflow itself cannot load (e.g. ``any``
 before 2.19) are skipped here: the MC3xx rules report those.
 """
 

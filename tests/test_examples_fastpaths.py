@@ -11,7 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from modelcheck.formats.examples.conformance import ROW, Frame
-from modelcheck.formats.examples.values import FLOAT32_MAX, OK, cast_scalar, clean_cast
+from modelcheck.formats.examples.loaded import loaded_frame
+from modelcheck.formats.examples.values import (
+    FLOAT32_MAX,
+    OK,
+    cast_scalar,
+    clean_cast,
+    clean_strict,
+    strict_series,
+)
 from modelcheck.formats.signature.schema import ColSpec, DataType, Schema
 from modelcheck.package.examples import _form_error, _same, to_frame
 
@@ -221,3 +229,91 @@ def test_records_form_error_agrees(rows):
     want = None if all(isinstance(r, dict) for r in rows) else \
         "pandas_orient records needs a list of objects"
     assert _form_error("dataframe", {"pandas_orient": "records"}, rows) == want
+
+
+# ---- json_object examples: clean_strict never contradicts strict_series ---------------------
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.one_of(cells, st.text(max_size=2)), max_size=6), st.sampled_from(SCALAR_KINDS))
+def test_clean_strict_implies_strict_series_ok(values, t):
+    if clean_strict(values, t, set(map(type, values))):
+        assert strict_series(values, t, True, to_numpy=False) == OK
+        assert strict_series(values, t, False, to_numpy=False) == OK
+
+
+def test_clean_strict_edges():
+    assert clean_strict([1, 2], "long", {int})
+    assert not clean_strict([1, 2], "integer", {int})  # int64 never fits int32 there
+    assert not clean_strict([1, 2**63], "long", {int})
+    assert not clean_strict([1, 2.5], "double", {int, float})
+    assert clean_strict([math.nan, 2.5], "double", {float})
+    assert not clean_strict([2.5], "float", {float})
+    assert clean_strict(["a"], "binary", {str})
+    assert not clean_strict(["a", None], "string", {str, type(None)})
+    assert not clean_strict([True, None], "boolean", {bool, type(None)})
+
+
+# ---- json_object records: the loaded DataFrame is pandas' record by record construction -----
+
+def reference_records(body: list[dict[str, Any]]) -> tuple[list[Any], list[list[Any]]]:
+    """pd.DataFrame(records): columns in order of first appearance, a missing key is NaN."""
+    names: list[Any] = []
+    for r in body:
+        for k in r:
+            if k not in names:
+                names.append(k)
+    cols = []
+    for n in names:
+        col = []
+        for r in body:
+            col.append(r[n] if n in r else math.nan)
+        cols.append(col)
+    return names, cols
+
+
+keys = st.sampled_from(["a", "b", "c"])
+records = st.lists(st.dictionaries(keys, cells, max_size=3), min_size=1, max_size=5)
+
+
+@settings(max_examples=400, deadline=None)
+@given(records, st.booleans())
+def test_loaded_records_frame_agrees(body, wrapped):
+    b = ("inputs",) if wrapped else ()
+    frame = loaded_frame(body, Schema([ColSpec(DataType("long"), "a")]), "", b)
+    assert isinstance(frame, Frame) and frame.strict
+    names, cols = reference_records(body)
+    assert frame.names == names
+    assert [[_nan_key(v) for v in c] for c in frame.columns] == \
+        [[_nan_key(v) for v in c] for c in cols]
+    for i, n in enumerate(names):
+        assert frame.cell(i, 2) == (*b, 2, n)
+
+
+def _nan_key(v: Any) -> Any:
+    return ("nan",) if type(v) is float and v != v else (type(v), v)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(keys, st.one_of(cells, st.lists(st.integers(0, 3), max_size=3),
+                                       st.lists(st.text(max_size=1), max_size=2)), max_size=3),
+       st.booleans())
+def test_loaded_dict_frame_shapes(body, array_col):
+    """One row when a column is an array or every value is a scalar or a list of str, else
+    one row per list item with the scalars repeated, or pandas' length error."""
+    spec = DataType("array", items=DataType("long")) if array_col else DataType("long")
+    frame = loaded_frame(body, Schema([ColSpec(spec, "a")]), "", ())
+    scalarish = all(not isinstance(v, list) or all(isinstance(x, str) for x in v)
+                    for v in body.values())
+    if array_col or scalarish:
+        assert isinstance(frame, Frame)
+        assert frame.columns == [[body[k]] for k in body]
+        return
+    lengths = {len(v) for v in body.values() if isinstance(v, list)}
+    if len(lengths) > 1:
+        assert not isinstance(frame, Frame) and frame.level == "error"
+        return
+    assert isinstance(frame, Frame)
+    n = lengths.pop()
+    assert frame.columns == [v if isinstance(v, list) else [v] * n for v in body.values()]
+    assert bool(frame.reshaped) == (n != 1 and any(not isinstance(v, list)
+                                                   for v in body.values()))

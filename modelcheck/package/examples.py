@@ -12,6 +12,7 @@ from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any
 
 from modelcheck.formats.examples.conformance import ROW, Frame, Issue, PerColumn, conform_frame
+from modelcheck.formats.examples.values import ABSENT
 from modelcheck.formats.signature.schema import Schema, TensorSpec
 from modelcheck.package.signature import signature_of
 
@@ -22,6 +23,9 @@ TYPES = ("dataframe", "ndarray", "sparse_matrix_csr", "sparse_matrix_csc", "json
 SERVING_KEYS = ("dataframe_split", "dataframe_records", "instances", "inputs")
 LLM_KEYS = ("messages", "prompt", "input")
 INFO = "/saved_input_example_info"
+# Text kinds of an example file that is not UTF-8 text (binary, UTF-16, ...); the OS's refusals
+# ("unreadable") are the engine's MC902
+_NOT_TEXT = frozenset({"binary", "encoding", "utf-16", "utf-32"})
 
 
 def example_issues(pkg: ModelPackage) -> list[Issue]:
@@ -98,9 +102,15 @@ def read_example(pkg: ModelPackage, info: dict[str, Any]) -> tuple[Any, Any, lis
                          f"saved_input_example_info.artifact_path is missing ({doc.problem})",
                          INFO + "/artifact_path"))
         return _NOTHING, None, out
-    if doc.kind == "too-large":
-        out.append(Issue("MC402", "warning", f"{doc.problem}: the example was not checked",
-                         "", path))
+    if doc.kind == "unreadable":  # the OS refused it: a tool failure (MC902), not a defect
+        return _NOTHING, None, out
+    if doc.kind in ("too-large", "budget"):  # not checked: never a pass (an error, by the cap)
+        out.append(Issue("MC402", "error", f"{doc.problem}", "", path))
+        return _NOTHING, None, out
+    if doc.kind in _NOT_TEXT:
+        out.append(Issue("MC402", "error", f"{path} cannot be read as UTF-8 text: "
+                         f"{doc.problem}; MLflow opens it as UTF-8 and cannot load it", "",
+                         path, 1))
         return _NOTHING, None, out
     if not doc.ok:
         out.append(Issue("MC402", "error", f"{path} cannot be parsed even by MLflow's lenient "
@@ -193,21 +203,28 @@ def _sparse_error(typ: str, d: Any) -> str | None:
 # ---- conformance ------------------------------------------------------------------------------
 
 def conform(body: Any, params: Any, info: dict[str, Any], inputs: Schema | None,
-            pspecs: Any, v3: bool) -> list[Issue]:
+            pspecs: Any, v3: bool, loaded: bool = True) -> list[Issue]:
+    """Issues of the example on the served path and, unless ``loaded`` is False (a serving
+    payload), on the loaded path (formats.examples.loaded): MLflow runs both."""
     from modelcheck.formats.examples.params import check_value, lossy_value
 
     out: list[Issue] = []
     typ = info.get("type")
     base = "/inputs" if str(info.get("params")).lower() == "true" else ""
     if inputs is not None and inputs.specs and typ in TYPES:
+        # a json_object dict with a unified-LLM key is served as it is stored, unparsed
+        # (_parse_json_data: is_unified_llm_input): the loaded path below is its served path
+        raw = typ == "json_object" and isinstance(body, dict) and any(k in body for k in LLM_KEYS)
         if inputs.is_tensor:
             out += _tensors(body, typ, inputs, base)
-        else:
+        elif not (raw and loaded):
             frame = to_frame(body, typ, info, inputs, base)
             if isinstance(frame, Issue):
                 out.append(frame)
             elif frame is not None:
                 out += conform_frame(frame, inputs, v3)
+        if loaded and typ in _LOADED_DIFFERS:
+            out = _merge(out, _loaded(body, typ, inputs, base, v3))
     if isinstance(params, dict) and params and not pspecs:
         # MLflow's _enforce_params_schema drops every param at once when no ParamSchema exists
         names = ", ".join(repr(k) for k in params)
@@ -235,6 +252,41 @@ def conform(body: Any, params: Any, info: dict[str, Any], inputs: Schema | None,
     return out
 
 
+# example types whose loaded path (Model.load_input_example, then predict) is not the served one
+_LOADED_DIFFERS = frozenset({"json_object", "sparse_matrix_csr", "sparse_matrix_csc"})
+
+
+def _loaded(body: Any, typ: str, inputs: Schema, base: str, v3: bool) -> list[Issue]:
+    """Issues of the example loaded with Model.load_input_example and passed to predict, where
+    that path differs from the served one: json_object (no cast) and sparse (a scipy matrix)."""
+    from modelcheck.formats.examples.loaded import WHEN, loaded_frame, sparse_error
+
+    b: tuple[Any, ...] = ("inputs",) if base else ()
+    if typ in ("sparse_matrix_csr", "sparse_matrix_csc"):
+        err = sparse_error(body, inputs)
+        code = "MC416" if inputs.is_tensor else "MC412"
+        return [Issue(code, "error", f"{WHEN.split(' (')[0]}: {err}", base, at=b)] if err else []
+    if typ != "json_object":
+        return []
+    if inputs.is_tensor:  # _enforce_tensor_schema takes ndarrays (or a DataFrame), not JSON
+        return [Issue("MC416", "error", f"{WHEN}: a tensor signature needs numpy arrays, "
+                      f"and the example stays a {type(body).__name__}", base, at=b)]
+    frame = loaded_frame(body, inputs, base, b)
+    return [frame] if isinstance(frame, Issue) else conform_frame(frame, inputs, v3)
+
+
+def _merge(served: list[Issue], loaded: list[Issue]) -> list[Issue]:
+    """Both paths' issues, each finding once: a loaded-path issue is added unless the served
+    path reports the same code and level for the same column; a served-path warning is dropped
+    for a column the loaded path rejects."""
+    if not loaded:
+        return served
+    seen = {(i.code, i.name, i.level) for i in served}
+    rejected = {i.name for i in loaded if i.level == "error"}
+    out = [i for i in served if not (i.level == "warning" and i.name in rejected)]
+    return out + [i for i in loaded if (i.code, i.name, i.level) not in seen]
+
+
 def to_frame(body: Any, typ: str, info: dict[str, Any], schema: Schema, base: str
              ) -> Frame | Issue | None:
     b: tuple[Any, ...] = ("inputs",) if base else ()
@@ -258,17 +310,9 @@ def to_frame(body: Any, typ: str, info: dict[str, Any], schema: Schema, base: st
     if schema.has_names:
         names = [s.name for s in schema.specs]
         if isinstance(body, dict):
-            vals = {k: (v if isinstance(v, list) and _scalar_list(v)
-                        and not _container(schema, k) else [v]) for k, v in body.items()}
-            n = {len(v) for v in vals.values()}
-            if len(n) > 1:
-                return Issue("MC412", "error", "the example's columns have different lengths",
-                             base, at=b)
-            keys = list(vals)
-            return Frame(keys, [vals[k] for k in keys], True, [f"{base}/{k}" for k in keys],
-                         via_numpy=True,
-                         cells=[(*b, k, ROW) if vals[k] is body[k] else (*b, k) for k in keys],
-                         heads=[(*b, k) for k in keys], heads_are_keys=True, root=b)
+            from modelcheck.formats.examples.loaded import dict_frame
+
+            return dict_frame(body, schema, base, b, served=True)
         if isinstance(body, list) and body and all(isinstance(r, dict) for r in body):
             return records_frame(body, base, b, via_numpy=True)
         if len(names) == 1 and isinstance(body, list):
@@ -292,21 +336,12 @@ def records_frame(body: list[dict[str, Any]], base: str, b: tuple[Any, ...],
         for k in r:
             first.setdefault(k, i)
     names = list(first)
-    cols = [[r.get(n) for r in body] for n in names]
+    # a missing key on the inputs path is not converted (values.ABSENT); pandas fills it later
+    gap = ABSENT if via_numpy else None
+    cols = [[r.get(n, gap) for r in body] for n in names]
     return Frame(names, cols, True, [f"{base}/*/{n}" for n in names], via_numpy=via_numpy,
                  cells=[(*b, ROW, n) for n in names],
                  heads=[(*b, first[n], n) for n in names], heads_are_keys=True, root=b)
-
-
-def _scalar_list(v: list[Any]) -> bool:
-    return all(not isinstance(x, (list, dict)) for x in v)
-
-
-def _container(schema: Schema, name: Any) -> bool:
-    for s in schema.specs:
-        if s.name == name:
-            return getattr(s.type, "kind", "") in ("array", "object", "map")
-    return False
 
 
 def _tensors(body: Any, typ: str, schema: Schema, base: str) -> list[Issue]:
@@ -385,7 +420,7 @@ def conform_payload(key: str, data: Any, params: Any, inputs: Schema | None, psp
                     cols.setdefault(k, []).append(v)
             data = cols
             transposed = True
-    out = conform(data, params, info, inputs, pspecs, v3)
+    out = conform(data, params, info, inputs, pspecs, v3, loaded=False)
     for i in out:
         if not i.pointer.startswith("/params"):
             i.pointer = f"/{key}{i.pointer}"
@@ -411,9 +446,13 @@ def _serving(pkg: ModelPackage, info: dict[str, Any], body: Any, params: Any) ->
                          "file in the package", INFO + "/serving_input_path"))
         return out
     doc = pkg.json(sp)
-    if doc.kind == "too-large":
-        return [Issue("MC406", "warning", f"{doc.problem}: the serving example was not "
-                      "checked", "", sp)]
+    if doc.kind == "unreadable":  # the OS refused it: a tool failure (MC902), not a defect
+        return out
+    if doc.kind in ("too-large", "budget"):  # not checked: never a pass
+        return [Issue("MC406", "error", f"{doc.problem}", "", sp)]
+    if doc.kind in _NOT_TEXT:
+        return [Issue("MC406", "error", f"{sp} cannot be read as UTF-8 text: {doc.problem}",
+                      "", sp, 1)]
     if not doc.ok:
         return [Issue("MC406", "error", f"{sp} cannot be parsed: {doc.problem}", "", sp)]
     s = doc.data

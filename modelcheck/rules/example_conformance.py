@@ -46,6 +46,12 @@ def example_value_rejected(pkg):
     or tensor `instances` payload in `serving_input_example.json` that is not the stored
     example is checked the same way; findings point at the line and column of the first
     offending value.
+    A `json_object` example (stored from a dict, a list or a scalar) is also checked as
+    `Model.load_input_example` returns it to `predict` (which MLflow itself runs when saving,
+    to capture the modules `predict` imports): unconverted, typed by pandas (ints are int64,
+    floats float64, text `str`), so only safe widening passes: ints for an `integer` or
+    `float` column, floats for `float`, text for numbers, booleans or (pandas 3) datetimes
+    are rejected there even though the serving path would cast them.
 
     Why it matters
     Serving the example fails with "Failed to convert column ... " or "Failed to enforce
@@ -135,6 +141,9 @@ def example_tensor_mismatch(pkg):
     `np.array(data, dtype)`: its rank must equal the spec's, every fixed (non -1) dimension
     must match, the nested lists must be rectangular (unless the spec allows ragged object
     arrays), and the elements must convert to the dtype (text in a float tensor fails).
+    A sparse (csr/csc) example loads as a scipy matrix, which is not converted at all: its
+    shape and the dtype of its values (int64, or float64 once one is a float) must match the
+    spec exactly; a `json_object` example stays JSON, which a tensor signature refuses.
 
     Why it matters
     MLflow rejects the example ("Shape of input ... does not match expected shape").

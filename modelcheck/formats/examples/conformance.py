@@ -17,9 +17,17 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from modelcheck.formats.examples.nested import enforce_column
-from modelcheck.formats.examples.values import NOTE, cast_scalar, clean_cast, json_cast, kind_of
-from modelcheck.records import Record
+from modelcheck.formats.examples.values import (
+    NOTE,
+    cast_scalar,
+    clean_cast,
+    clean_strict,
+    json_cast,
+    kind_of,
+    strict_series,
+)
 from modelcheck.formats.signature.schema import SCALAR_TYPES, ColSpec, Schema
+from modelcheck.records import Record
 
 
 class Issue(Record):
@@ -46,13 +54,14 @@ class Frame(Record):
     """Column-wise view of a tabular example."""
 
     _fields = ("names", "columns", "named", "pointers", "via_numpy", "cells", "heads",
-               "heads_are_keys", "root")
+               "heads_are_keys", "root", "strict", "when", "reshaped")
 
     def __init__(self, names: list[Any], columns: Sequence[Sequence[Any]], named: bool,
                  pointers: Sequence[str], via_numpy: bool = False,
                  cells: Sequence[tuple[Any, ...]] | None = None,
                  heads: Sequence[tuple[Any, ...]] | None = None, heads_are_keys: bool = False,
-                 root: tuple[Any, ...] = ()) -> None:
+                 root: tuple[Any, ...] = (), strict: bool = False, when: str = "",
+                 reshaped: str = "") -> None:
         self.names = names  # column labels (str, or int positions when unnamed)
         self.columns = columns
         self.named = named
@@ -64,6 +73,11 @@ class Frame(Record):
         self.heads = heads
         self.heads_are_keys = heads_are_keys
         self.root = root  # where the example's data starts
+        # the columns are pandas' own inference, checked by _enforce_mlflow_datatype with no
+        # cast first (a json_object example loaded and passed to predict: formats.examples.loaded)
+        self.strict = strict
+        self.when = when  # prefix of every message ("when ...: "), naming the path
+        self.reshaped = reshaped  # how building the DataFrame changed the example's shape
 
     def cell(self, i: int, row: int | None) -> tuple[Any, ...] | None:
         """The path of column ``i``'s cell in ``row`` (of the column itself when row is None)."""
@@ -103,6 +117,18 @@ def _label(name: Any) -> str:
     return repr(name) if isinstance(name, str) else f"#{name}"
 
 
+def _decorated(out: list[Issue], frame: Frame) -> list[Issue]:
+    """The issues of a frame built by pandas from a dict (``reshaped``) or on the loaded path
+    (``when``): the reshaping warning added, every message prefixed with the path."""
+    if frame.reshaped and not any(i.level == "error" for i in out):
+        out.append(Issue("MC414", "warning", "MLflow accepts it but the model receives "
+                         f"another shape: {frame.reshaped}", "", at=frame.root))
+    if frame.when:
+        for i in out:
+            i.message = f"{frame.when}: {i.message}"
+    return out
+
+
 def conform_frame(frame: Frame, schema: Schema, v3: bool) -> list[Issue]:
     out: list[Issue] = []
     specs = [s for s in schema.specs if isinstance(s, ColSpec)]
@@ -134,20 +160,22 @@ def conform_frame(frame: Frame, schema: Schema, v3: bool) -> list[Issue]:
                              f"the signature declares {len(specs)} unnamed input columns but "
                              f"the example has only {len(frame.columns)}", "",
                              at=frame.root))
-            return out
+            return _decorated(out, frame) if frame.when or frame.reshaped else out
         pairs = list(zip(specs, range(len(specs)), strict=False))
-    columns, numpy = frame.columns, frame.via_numpy
+    columns, cast = frame.columns, not (frame.via_numpy or frame.strict)
     for spec, i in pairs:
         values = columns[i]
         if not values:
             continue
         kind = spec.type.kind
-        if not numpy and (kind == "string" or clean_cast(values, kind, set(map(type, values)))):
+        if cast and (kind == "string" or clean_cast(values, kind, set(map(type, values)))):
             continue  # the common clean column, proven without a call per value
+        if frame.strict and clean_strict(values, kind, set(map(type, values))):
+            continue
         issue = _column_issue(frame, spec, i, values, v3)
         if issue is not None:
             out.append(issue)
-    return out
+    return _decorated(out, frame) if frame.when or frame.reshaped else out
 
 
 def _column_issue(frame: Frame, spec: ColSpec, i: int, values: Sequence[Any], v3: bool
@@ -156,11 +184,23 @@ def _column_issue(frame: Frame, spec: ColSpec, i: int, values: Sequence[Any], v3
     t = spec.type
     required = spec.is_required(3 if v3 else 2)
 
+    # a list in a scalar column (a one-row dict) is one cell: after convert_data_type an
+    # ndarray, so the column is object and _enforce_mlflow_datatype checks it as it is
+    strict = frame.strict or (frame.via_numpy and any(isinstance(v, list) for v in values))
+
     def check(vals: Sequence[Any]) -> tuple[str | None, str | None]:
         if t.kind in SCALAR_TYPES:
+            if strict:
+                return strict_series(vals, t.kind, v3, to_numpy=False)
             if frame.via_numpy:
                 return json_cast(vals, t.kind, v3)
             return cast_scalar(vals, t.kind, v3, kind_of(vals))
+        if frame.via_numpy and t.kind == "array" and any(v is None for v in vals):
+            # convert_data_type: np.array(_enforce_array(None, ...)) is a 0-d object array,
+            # which _enforce_schema's _enforce_array then fails on (3.x: "len() of unsized
+            # object"; 2.x refuses the null while converting)
+            return ("null in an array column: on the inputs path MLflow cannot convert it "
+                    "(use [] for an empty list)"), None
         return enforce_column(vals, t, required, v3)
 
     err, lossy = check(values)

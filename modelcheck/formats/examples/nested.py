@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelcheck.formats.examples.values import OK, short, strict_scalar, strict_series, Verdict
+from modelcheck.formats.examples.values import OK, Verdict, short, strict_scalar, strict_series
 from modelcheck.formats.signature.schema import SCALAR_TYPES, DataType
 
 

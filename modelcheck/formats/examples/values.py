@@ -77,6 +77,7 @@ def kind_of(values: Sequence[Any]) -> str:
 _BOOL = frozenset({bool})
 _INT = frozenset({int})
 _NUMBER = frozenset({int, float})
+_FLOAT = frozenset({float})
 # exact limits below which a number survives the cast unchanged: float64 holds every int up
 # to 2**53, float32 every int up to 2**24 and every finite float up to FLOAT32_MAX
 _FLOAT_LIMIT = {("double", True): 2**53, ("float", True): 2**24, ("float", False): FLOAT32_MAX}
@@ -107,6 +108,25 @@ def clean_cast(values: Sequence[Any], t: str, types: set[type]) -> bool:
             return True  # a float64 column is already double
         limit = _FLOAT_LIMIT[t, has_int]
         return -limit <= min(values) and max(values) <= limit
+    return False
+
+
+_STR = frozenset({str})
+
+
+def clean_strict(values: Sequence[Any], t: str, types: set[type]) -> bool:
+    """True only when ``strict_series(values, t, v3, to_numpy=False)`` is surely ``OK`` (2.x
+    and 3.x alike): a json_object column whose values all have the type the signature names
+    (text for string/binary, booleans, int64 ints for long, floats for double), proven from
+    the set of value types and one min/max instead of strict_series's walk."""
+    if t == "string" or t == "binary":
+        return types == _STR
+    if t == "boolean":
+        return types == _BOOL
+    if t == "long":
+        return types == _INT and INT64_MIN <= min(values) and max(values) <= INT64_MAX
+    if t == "double":
+        return types == _FLOAT
     return False
 
 
@@ -448,17 +468,51 @@ def strict_series(values: Sequence[Any], t: str, v3: bool, to_numpy: bool = True
             return OK
         if kind == "int64" and all(v in (0, 1) for v in values):
             return OK
+        if kind in ("object", "none") or (kind == "str" and not v3):
+            # ``values.dtype == decimal.Decimal`` is True for EVERY object dtype (numpy reads
+            # the class as dtype object), so an object column takes _enforce_mlflow_datatype's
+            # Decimal branch: ``pd.to_numeric(values, errors="raise")`` (mlflow/models/utils.py,
+            # 3.18 and 2.17). pandas 2 keeps text as object; pandas 3 makes it ``str``, refused.
+            return _to_numeric(values)
         return f"{kind} values cannot be safely converted to double", None
     if t == "float":
         if kind == "int64" and all(v in (0, 1) for v in values):
             return OK
         return f"{kind} values cannot be safely converted to float", None
     if t == "datetime":
+        if kind == "none":
+            return OK  # an object column of nulls: astype("datetime64[ns]") gives NaT
         if not v3 and kind in ("str", "object"):
-            bad = _first_bad(values, lambda v: not (type(v) is str and iso_shape(v)))
-            return OK if bad is None else (f"{short(bad)} is not a datetime", None)
+            # pandas 2 keeps text as object: ``values.astype(np.dtype("datetime64[ns]"),
+            # errors="raise")`` parses each string on its own (no format inferred from the first)
+            bad = _first_bad(values, lambda v: type(v) is not str and not is_missing(v))
+            if bad is not None:
+                return f"{type(bad).__name__} value {short(bad)} is not a datetime", None
+            return _datetime_strings(values, False)
         return f"{kind} values are not datetimes", None
-    return f"{kind} values are not {t}", None
+    return (f"pandas reads these values as {kind}, which MLflow does not convert to {t} "
+            "(it only widens types: 'Incompatible input types')"), None
+
+
+def _to_numeric(values: Sequence[Any]) -> Verdict:
+    """``pd.to_numeric(values, errors="raise")`` on an object column."""
+    lossy = None
+    for v in values:
+        t = type(v)
+        if v is None or t is float or t is int:
+            continue
+        if t is bool:
+            lossy = lossy or f"boolean {v} becomes {float(v)}"
+            continue
+        if t is str:
+            try:
+                f = float(v)
+            except ValueError:
+                return f"string {short(v)} is not a number (pd.to_numeric fails)", None
+            lossy = lossy or f"string {short(v)} becomes the number {f:g}"
+            continue
+        return f"{t.__name__} value {short(v)} is not a number", None
+    return None, lossy
 
 
 def strict_scalar(v: Any, t: str, required: bool, v3: bool) -> Verdict:
@@ -472,17 +526,26 @@ def strict_scalar(v: Any, t: str, required: bool, v3: bool) -> Verdict:
 
 # ---- json_object "inputs": convert_data_type = np.array(values, dtype) --------------------
 
+ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "<absent>"})()
+"""A record's missing key on the inputs path: never converted; pandas puts NaN there when it
+builds the DataFrame, so it counts as a null only for numeric and datetime columns."""
+
+
 def json_cast(values: Sequence[Any], t: str, v3: bool) -> Verdict:
     lossy = None
     for v in values:
-        err, loss = _np_cast(v, t)
+        if v is ABSENT:
+            if t in ("string", "binary", "boolean"):
+                continue
+            v = None
+        err, loss = _np_cast(v, t, v3)
         if err:
             return err, None
         lossy = lossy or loss
     return None, lossy
 
 
-def _np_cast(v: Any, t: str) -> Verdict:
+def _np_cast(v: Any, t: str, v3: bool = True) -> Verdict:
     if t in ("integer", "long"):
         err, i, loss = _int_value(v)
         if err:
@@ -502,18 +565,30 @@ def _np_cast(v: Any, t: str) -> Verdict:
             except ValueError:
                 return f"string {short(v)} is not a number", None
         return f"{type(v).__name__} value {short(v)} is not a number", None
-    if v is None:
+    if v is None and (v3 or t not in ("string", "binary")):
+        # convert_data_type (mlflow/utils/proto_json_utils.py): 3.x keeps None for boolean,
+        # string and binary columns; 2.x runs np.array(values, dtype), where None becomes the
+        # text 'None' (string), b'None' (binary), False (boolean: a note, MLflow's handling)
         return OK
     if t == "string":
         return OK if type(v) is str else (None, f"{short(v)} becomes the string {str(v)!r}")
+    if t == "binary":
+        # np.array(values, dtype=bytes): the text itself, NOT base64-decoded (the DataFrame
+        # path decodes it)
+        if v == "":
+            return OK
+        if type(v) is str and not v.isascii():
+            return f"{short(v)} is not ASCII: numpy cannot make bytes of it", None
+        return None, (f"{short(v)} is passed as the bytes {str(v).encode()!r}, not "
+                      "base64-decoded" if type(v) is str else f"{short(v)} becomes bytes")
     if t == "boolean":
         return OK if type(v) is bool else (None, f"{short(v)} becomes {bool(v)}")
-    if t == "binary":
-        return OK if type(v) is str else (None, f"{short(v)} becomes bytes")
     if t == "datetime":
         if type(v) is str:
             return np_datetime(v)
         if type(v) is int:
             return None, f"number {v} is read as nanoseconds since the epoch"
+        if type(v) is bool:  # numpy reads a boolean as 1 or 0 nanoseconds
+            return None, f"boolean {v} is read as {int(v)} nanoseconds since the epoch"
         return f"{short(v)} is not a datetime", None
     return OK
