@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from modelcheck.formats.yaml.loader import join_pointer
 from modelcheck.package.envfiles import (
@@ -27,6 +28,19 @@ def _kind(data: object) -> str:
 
 
 _NOT_TEXT = DECODE_KINDS | LIMIT_KINDS
+
+
+def _unparsed(pkg, rel: str, p, fix: str) -> Iterator[Hit]:
+    """The hit for an env YAML file that did not parse: none when the OS refused it (MC902),
+    its text problem when it is not UTF-8 text, else the YAML error at its line."""
+    if p is not None and p.kind == "unreadable":
+        return  # the OS refused it: MC902
+    hit = _text_problem(pkg, rel)
+    if hit is not None:
+        yield hit
+        return
+    yield Hit(f"{rel} cannot be read as YAML: {p.message if p else 'unreadable'}", file=rel,
+              line=p.line if p else None, pointer="/", fix=fix)
 
 
 def _text_problem(pkg, rel: str) -> Hit | None:
@@ -194,17 +208,8 @@ def python_env_invalid(pkg):
         return
     rel = pe.file
     if not pe.doc.ok:
-        p = pe.doc.problem
-        if p is not None and p.kind == "unreadable":
-            return  # the OS refused it: MC902
-        hit = _text_problem(pkg, rel)
-        if hit is not None:
-            yield hit
-            return
-        yield Hit(f"{rel} cannot be read as YAML: {p.message if p else 'unreadable'}", file=rel,
-                  line=p.line if p else None, pointer="/",
-                  fix="rewrite python_env.yaml as a YAML mapping (python, build_dependencies, "
-                      "dependencies)")
+        yield from _unparsed(pkg, rel, pe.doc.problem, "rewrite python_env.yaml as a YAML "
+                             "mapping (python, build_dependencies, dependencies)")
         return
     data = pe.data
     if not isinstance(data, dict):
@@ -267,16 +272,8 @@ def conda_env_invalid(pkg):
         return
     rel = ce.file
     if not ce.doc.ok:
-        p = ce.doc.problem
-        if p is not None and p.kind == "unreadable":
-            return  # the OS refused it: MC902
-        hit = _text_problem(pkg, rel)
-        if hit is not None:
-            yield hit
-            return
-        yield Hit(f"{rel} cannot be read as YAML: {p.message if p else 'unreadable'}",
-                  file=rel, line=p.line if p else None, pointer="/",
-                  fix="rewrite conda.yaml as a YAML mapping with channels and dependencies")
+        yield from _unparsed(pkg, rel, ce.doc.problem,
+                             "rewrite conda.yaml as a YAML mapping with channels and dependencies")
         return
     data = ce.data
     if not isinstance(data, dict):
