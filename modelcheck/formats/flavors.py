@@ -69,6 +69,27 @@ FLAVOR_LIBRARIES: dict[str, tuple[str, str]] = {
     PYFUNC: ("cloudpickle_version", "cloudpickle"),
 }
 
+# flavor -> the module its loader imports (the library the version key describes). The keras
+# flavor's module is its `keras_module` key when set (`tensorflow.keras` before Keras 3).
+FLAVOR_MODULES: dict[str, str] = {
+    "sklearn": "sklearn", "xgboost": "xgboost", "lightgbm": "lightgbm",
+    "catboost": "catboost", "statsmodels": "statsmodels", "h2o": "h2o", "onnx": "onnx",
+    "pytorch": "torch", "tensorflow": "tensorflow", "keras": "keras", "spark": "pyspark",
+    "transformers": "transformers", "sentence_transformers": "sentence_transformers",
+    "paddle": "paddle", "spacy": "spacy", "prophet": "prophet", "pmdarima": "pmdarima",
+    PYFUNC: "cloudpickle",
+}
+
+
+def library_version_text(flavor: str, key: str, value: str) -> str:
+    """The PEP 440 part of a flavor's library version as MLflow writes it: `keras_version` of
+    Keras bundled in TensorFlow <= 2.2 carries a `-tf` suffix (`2.3.0-tf`, tf.keras.__version__),
+    which MLflow itself strips before comparing."""
+    if key == "keras_version" and value.endswith("-tf"):
+        return value[:-3]
+    return value
+
+
 KNOWN_FLAVORS = frozenset(PATH_KEYS)
 
 SKLEARN_FORMATS = {"pickle": (".pkl",), "cloudpickle": (".pkl",), "skops": (".skops",)}

@@ -7,10 +7,11 @@ import sys
 
 from modelcheck.formats.pickle.policy import imported_modules
 from modelcheck.formats.requirements.importmap import (
-    IMPORT_TO_DISTS,
     canonical,
+    distributions_for,
     is_stdlib,
-    provided,
+    pip_name,
+    provides,
 )
 from modelcheck.package.pickle_files import pickle_files
 from modelcheck.results import Hit, Level
@@ -29,6 +30,14 @@ _WELL_KNOWN = frozenset({
     "skops", "shap", "prophet", "spacy", "nltk", "gensim", "sqlalchemy", "boto3",
     "botocore", "azure", "gunicorn", "uvicorn", "fastapi", "starlette", "markdown",
     "docker", "cachetools", "opentelemetry", "databricks", "h5py", "tf_keras",
+    # import names of common packages that differ from their distribution's name
+    "_loss", "skimage", "ruamel", "bs4", "dotenv", "jwt", "Crypto", "OpenSSL", "magic", "docx",
+    "pptx", "fitz", "serial", "usb", "zmq", "git", "github", "psycopg2", "MySQLdb",
+    "torchvision", "fbprophet", "pmdarima", "sentence_transformers", "paddle", "mxnet", "umap",
+    "hdbscan", "imblearn", "category_encoders", "lightning", "pytorch_lightning", "faiss",
+    "Levenshtein", "tensorflow_hub", "tensorflow_text", "markupsafe", "pydantic_core",
+    "llvmlite", "h2o", "openai", "langchain", "langchain_core", "langchain_community",
+    "langchain_openai", "tiktoken",
 })
 
 
@@ -63,8 +72,9 @@ def code_modules(pkg, code: str) -> dict[str, str]:
     return out
 
 
-def _declared(pkg) -> tuple[set[str], bool]:
-    """Canonical names of every declared requirement; False when no env file exists."""
+def declared_distributions(pkg) -> tuple[set[str], bool]:
+    """Canonical pip names of every declared requirement (conda names mapped to pip's);
+    False when no env file exists."""
     from modelcheck.package.envfiles import all_requirement_sources, conda_name, env_of
 
     env = env_of(pkg)
@@ -84,7 +94,7 @@ def _declared(pkg) -> tuple[set[str], bool]:
         any_env = True
         for d in env.conda.deps:
             if isinstance(d.value, str):
-                names.add(canonical(conda_name(d.value)))
+                names.add(pip_name(conda_name(d.value)))
     if env.requirements is not None:
         any_env = True
     return names, any_env
@@ -98,8 +108,12 @@ def pickle_module_not_provided(pkg):
     Every top-level module that loading the package's pickles imports (their globals and
     cloudpickle `subimport` calls) must be in the standard library, shipped in the flavor's
     `code` directory, or provided by a requirement in `requirements.txt`/`conda.yaml`/
-    `python_env.yaml` (import names are mapped to distributions, e.g. `sklearn` ->
-    `scikit-learn`, `cv2` -> `opencv-python`, `PIL` -> `pillow`, `yaml` -> `pyyaml`).
+    `python_env.yaml`, directly or as a dependency of one. Import names are mapped to
+    distributions from their real metadata (tools/gen_distribution_table.py reads each wheel's
+    RECORD and Requires-Dist): `sklearn` -> `scikit-learn`, `cv2` -> `opencv-python`,
+    `azureml.training.tabular` -> `azureml-training-tabular`; a required distribution of a
+    namespace's prefix the table does not know (`azureml-foo`) may provide that namespace.
+    Conda names count as their pip names (`pytorch` is `torch`).
     Classes pickled from `__main__` (a notebook or training script) are reported too.
 
     Why it matters
@@ -127,7 +141,7 @@ def pickle_module_not_provided(pkg):
     shipped: set[str] = set()
     for c in code_dirs(pkg):
         shipped |= set(code_modules(pkg, c))
-    declared, any_env = _declared(pkg)
+    declared, any_env = declared_distributions(pkg)
     declared |= {"mlflow"}  # the loader itself runs in an environment with mlflow
     seen: set[str] = set()
     for mod, where in mods.items():
@@ -145,10 +159,10 @@ def pickle_module_not_provided(pkg):
             continue
         if is_stdlib(mod) or top in shipped or not top.isidentifier():
             continue
-        if not any_env or provided(mod, declared):
+        if not any_env or provides(mod, declared):
             continue
         seen.add(top)
-        dists = [d for d in IMPORT_TO_DISTS.get(top, ()) if d != canonical(top)]
+        dists = [d for d in distributions_for(top) if d != canonical(top)]
         hint = f" (distribution {dists[0]!r})" if dists else ""
         yield Hit(f"{where} imports module {top!r}{hint}, which is neither shipped in code/ "
                   "nor provided by a declared requirement: loading in a fresh environment "
@@ -183,7 +197,7 @@ def code_shadows_module(pkg):
             if name in sys.stdlib_module_names if hasattr(sys, "stdlib_module_names") \
                     else is_stdlib(name):
                 what = "the standard-library module"
-            elif name in _WELL_KNOWN or name in IMPORT_TO_DISTS:
+            elif name in _WELL_KNOWN:
                 what = "the installed package"
             else:
                 continue

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 from packaging.version import Version
 
-from modelcheck.formats.flavors import FLAVOR_LIBRARIES
+from modelcheck.formats.flavors import FLAVOR_LIBRARIES, FLAVOR_MODULES, library_version_text
+from modelcheck.formats.requirements.importmap import (
+    carriers,
+    distributions_for,
+    exact_pin,
+    pip_name,
+)
 from modelcheck.formats.requirements.names import canonicalize_name
-from modelcheck.formats.requirements.parse import ReqLine
+from modelcheck.formats.requirements.parse import ReqLine, parse_requirement_line
 from modelcheck.formats.yaml.loader import join_pointer
 from modelcheck.package.envfiles import MLFLOW_NAMES, conda_name, env_of, pip_requirements
 from modelcheck.results import Hit, Level
@@ -88,8 +93,9 @@ def pip_list_mismatch(pkg):
                           pointer=f"/line/{r.line}", key="missing-in-conda:" + norm(r),
                           fix=f"add it to the pip list of {cf}, or remove it from {rf}")
             continue
+        # a line repeated within one file is MC511's duplicate, not a difference between files
         if (norm(rs[0]) == norm(cs[0]) if len(rs) == len(cs) == 1
-                else Counter(map(norm, rs)) == Counter(map(norm, cs))):
+                else set(map(norm, rs)) == set(map(norm, cs))):
             continue
         cnorms = {norm(c) for c in cs}
         r = next((x for x in rs if norm(x) not in cnorms), rs[0])
@@ -108,8 +114,9 @@ def pip_list_mismatch(pkg):
                       "not", file=cf, line=c.line, pointer=f"/line/{c.line}",
                       key="missing-in-requirements:" + norm(c),
                       fix=f"add it to {rf}, or remove it from {cf}")
-    if not found and Counter(map(norm, req)) == Counter(map(norm, conda)) and \
-            [norm(r) for r in req] != [norm(c) for c in conda]:
+    req_order = list(dict.fromkeys(map(norm, req)))
+    conda_order = list(dict.fromkeys(map(norm, conda)))
+    if not found and set(req_order) == set(conda_order) and req_order != conda_order:
         yield Hit(f"{rf} and the pip list of {cf} hold the same requirements in a different "
                   "order (MLflow writes them identically)", file=rf, level=Level.NOTE,
                   pointer="/", key="order", fix="write both lists in the same order")
@@ -137,6 +144,9 @@ def _python_sources(pkg, env) -> list[tuple[str, str, int | None, str]]:
     if env.conda is not None:
         for d in env.conda.python_deps:
             spec = d.value.strip().split("::")[-1][len("python"):].lstrip("=<>!~ ")
+            # `conda env export` writes `python=3.10.12=h955ad1f_0`: the build string is not
+            # part of the version (nor is anything after a space: `python 3.10.12 h955ad1f_0`)
+            spec = re.split(r"[=\s]", spec, maxsplit=1)[0]
             if spec:
                 out.append((env.conda.file, spec, d.line, d.pointer))
     return out
@@ -263,11 +273,81 @@ def mlflow_pin_mismatch(pkg):
                       key=r.name, fix=f"pin {r.name}=={w}")
 
 
-def _conda_has(env, pip_name: str) -> bool:
+def _conda_pip_names(env) -> set[str]:
+    """The pip names of conda.yaml's conda dependencies (conda `pytorch` is pip `torch`)."""
     if env.conda is None:
+        return set()
+    return {pip_name(conda_name(d.value)) for d in env.conda.deps if isinstance(d.value, str)}
+
+
+def _conda_has(env, pip_dist: str) -> bool:
+    return pip_dist in _conda_pip_names(env)
+
+
+# Whatever loads the model runs MLflow, and MLflow's smallest form (mlflow-skinny) brings
+# cloudpickle along: the loading environment always has it, whatever the files list.
+_LOADER = "mlflow-skinny"
+
+
+def _declared(env, reqs: list[ReqLine]) -> set[str]:
+    """Every distribution the pip list and the conda dependencies name, with MLflow's."""
+    return {r.name for r in reqs if r.name} | _conda_pip_names(env) | {_LOADER}
+
+
+def _exact(r: ReqLine) -> str | None:
+    pins = [s.version for s in r.specifier if s.operator in ("==", "===")]
+    return pins[0] if len(pins) == 1 and "*" not in pins[0] else None
+
+
+def _carried(reqs: list[ReqLine], declared: set[str], dist: str
+             ) -> tuple[list[str], list[tuple[str, str, str]]]:
+    """(distributions that bring ``dist`` along, [(carrier, its pinned release, the version of
+    ``dist`` that release pins exactly)]) for the requirements in ``reqs``."""
+    via = carriers(dist, declared)
+    pinned = []
+    for r in reqs:
+        if r.name in via and (rel := _exact(r)) is not None:
+            pin = exact_pin(r.name, rel, dist)
+            if pin is not None:
+                pinned.append((r.name, rel, pin))
+    return via, pinned
+
+
+def _admits(r: ReqLine, v: Version) -> bool:
+    """The requirement admits the version MLmodel records (a local label such as `+cu102`
+    equals itself, and is ignored against a pin without one)."""
+    if not r.specifier:
+        return True
+    return r.specifier.contains(v, prereleases=True) or r.specifier.contains(
+        Version(v.public), prereleases=True)
+
+
+def _tf_keras(flavor: str, module: str) -> bool:
+    """The version key records TensorFlow's Keras (tf.keras) rather than a pip release."""
+    return flavor == "tensorflow" or module.split(".", 1)[0] == "tensorflow"
+
+
+def _tf_keras_admits(r: ReqLine, v: Version, keras_dists: set[str]) -> bool | None:
+    """Does requirement ``r`` admit a tf.keras version ``v``? None: cannot tell.
+
+    MLflow records `tf.keras.__version__` (2.0-2.2, and the 1.x keras flavor) or
+    `tf.__version__` (2.3+): the Keras release for TensorFlow 2.6-2.15 (`keras==2.12.0` with
+    `tensorflow==2.12.1`), TensorFlow's own version, or an internal one below 2.6 (`2.4.0` in
+    TensorFlow 2.3)."""
+    if _admits(r, v):
+        return True
+    if r.name in keras_dists:
         return False
-    return any(isinstance(d.value, str) and conda_name(d.value) == pip_name
-               for d in env.conda.deps)
+    pin = _exact(r)
+    if pin is None:
+        return None
+    try:
+        tf = Version(pin)
+    except ValueError:
+        return None
+    if tf.release[:2] < (2, 6):
+        return None  # tf.keras had its own version numbers then
+    return tf.release[:2] == v.release[:2]
 
 
 @rule("MC506", "flavor-library-pin-mismatch", Level.WARNING, tags=("env",))
@@ -277,9 +357,15 @@ def flavor_library_pin_mismatch(pkg):
     What it checks
     Each flavor's version key (`sklearn_version`, `xgb_version`, `lgb_version`,
     `pytorch_version`, `keras_version`, `transformers_version`, ... and pyfunc
-    `cloudpickle_version`) is admitted by the requirement for its pip distribution; local labels
-    such as `+cu121` are ignored. A flavor library absent from both the pip list and the conda
-    dependencies is reported too.
+    `cloudpickle_version`) is admitted by the requirement for a distribution that provides the
+    library (`tensorflow-cpu` provides `tensorflow`; conda `pytorch` is pip `torch`); a local
+    label such as `+cu121` is ignored against a pin without one. `keras_version` of TensorFlow's
+    Keras (`tensorflow` flavor, `keras_module: tensorflow.keras`) may be TensorFlow's version
+    or the Keras release it installs, so either pin admits it. A library installed only as a
+    dependency of another requirement is checked against that release's exact pin when it has
+    one (`pycaret==2.2.3` pins `scikit-learn==0.23.2`), else it is a note (unpinned); what
+    distributions depend on and pin comes from their real metadata. A library no requirement
+    provides is a warning.
 
     Why it matters
     The model was serialized with the version in MLmodel; a rebuilt environment with another
@@ -297,38 +383,63 @@ def flavor_library_pin_mismatch(pkg):
     if found is None:
         return
     file, reqs = found
+    declared = _declared(env, reqs)
     for flavor, conf in pkg.flavors.items():
         spec = FLAVOR_LIBRARIES.get(flavor)
         if spec is None:
             continue
-        key, pip_name = spec
+        key, pip_dist = spec
         raw = conf.get(key)
         if raw is None or isinstance(raw, bool):
             continue
         ptr = join_pointer("flavors", flavor, key)
         try:
-            v = Version(str(raw))
+            v = Version(library_version_text(flavor, key, str(raw)))
         except ValueError:  # InvalidVersion, or an int too long to parse
             continue
         public = Version(v.public)
-        mine = _find(reqs, (pip_name,))
+        module = FLAVOR_MODULES.get(flavor, pip_dist)
+        if flavor == "keras" and isinstance(conf.get("keras_module"), str):
+            module = conf["keras_module"] or module
+        providers = {pip_dist, *distributions_for(module)}
+        keras_dists: set[str] = set()
+        if _tf_keras(flavor, module):  # tf.keras: TensorFlow, or the Keras it installs
+            keras_dists = set(distributions_for("keras")) - set(distributions_for("tensorflow"))
+            providers |= keras_dists
+            if module.split(".", 1)[0] == "tensorflow":
+                pip_dist = "tensorflow"
+        mine = [r for r in reqs if r.name in providers]
         if not mine:
-            if _conda_has(env, pip_name) or any(r.url and not r.name for r in reqs):
+            if providers & _conda_pip_names(env) or any(r.url and not r.name for r in reqs):
                 continue
-            via = _find(reqs, ("mlflow", "mlflow-skinny")) if pip_name == "cloudpickle" else []
-            what = (f"it is installed only as an unpinned dependency of {via[0].name}" if via
-                    else f"a rebuilt environment will not install {pip_name}")
-            yield Hit(f"MLmodel {key} is {raw} but {file} has no {pip_name} requirement: "
-                      f"{what}", file=file, pointer=ptr, key=f"missing:{pip_name}",
+            via, pinned = _carried(reqs, declared, pip_dist)
+            for carrier, rel, pin in pinned:
+                if not _admits(parse_requirement_line(f"{pip_dist}=={pin}", file, 0), v):
+                    yield Hit(f"MLmodel {key} is {raw} but {file} installs {pip_dist} only as a "
+                              f"dependency of {carrier}=={rel}, which pins {pip_dist}=={pin}",
+                              file=file, pointer=ptr, key=f"carried:{pip_dist}",
+                              fix=f"pin {pip_dist}=={public} in {file} (after {carrier}), or "
+                                  f"a {carrier} release that pins it")
+            if pinned:
+                continue
+            shown = [d for d in via if d != _LOADER] or via
+            what = (f"it is installed only as a dependency of {shown[0]}, at whatever version "
+                    "that allows" if via
+                    else f"a rebuilt environment will not install {pip_dist}")
+            yield Hit(f"MLmodel {key} is {raw} but {file} has no {pip_dist} requirement: "
+                      f"{what}", file=file, pointer=ptr, key=f"missing:{pip_dist}",
                       level=Level.NOTE if via else None,
-                      fix=f"add {pip_name}=={public} to {file} and the conda pip list")
+                      fix=f"add {pip_dist}=={public} to {file} and the conda pip list")
             continue
-        for r in mine:
-            if r.specifier and not r.specifier.contains(public, prereleases=True):
-                yield Hit(f"{file} line {r.line}: {r.text.strip()!r} excludes {pip_name} {raw}, "
-                          f"the version MLmodel {key} (line {pkg.line(ptr)}) says saved the model",
-                          file=file, line=r.line, pointer=f"/line/{r.line}",
-                          key=f"pin:{pip_name}", fix=f"pin {pip_name}=={public}")
+        if keras_dists:
+            verdicts = [_tf_keras_admits(r, v, keras_dists) for r in mine]
+            if any(verdicts) or None in verdicts:
+                continue
+        for r in [r for r in mine if not _admits(r, v)]:
+            yield Hit(f"{file} line {r.line}: {r.text.strip()!r} excludes {r.name} {raw}, the "
+                      f"version MLmodel {key} (line {pkg.line(ptr)}) says saved the model",
+                      file=file, line=r.line, pointer=f"/line/{r.line}",
+                      key=f"pin:{r.name}", fix=f"pin {r.name}=={public}")
 
 
 _SER_DEPS = {"skops": "skops", "cloudpickle": "cloudpickle"}
@@ -342,8 +453,10 @@ def serialization_dependency_missing(pkg):
     A `sklearn` or `lightgbm` flavor with `serialization_format: skops` needs `skops` in the
     requirements; `serialization_format: cloudpickle` needs `cloudpickle`. MLflow adds these
     itself (2.x sklearn adds `cloudpickle==`, 3.14+ adds `skops==`). When the library is only
-    reachable as a dependency of a required `mlflow` (`mlflow` depends on `skops<1` in 3.x,
-    `mlflow-skinny` on `cloudpickle<4`), it is a note: it installs, but unpinned.
+    installed as a dependency of a required distribution (`mlflow` depends on `skops` in 3.x,
+    `pycaret` on `mlflow`: read from the distributions' real metadata), or of the MLflow that
+    loads the model (`mlflow-skinny` depends on `cloudpickle`, so a loading environment always
+    has it), it is a note: it installs, but unpinned.
 
     Why it matters
     Loading the model in a rebuilt environment imports that library first; without it the load
@@ -369,12 +482,12 @@ def serialization_dependency_missing(pkg):
         if dep is None or _find(reqs, (dep,)) or _conda_has(env, dep):
             continue
         ptr = join_pointer("flavors", flavor, "serialization_format")
-        carriers = ("mlflow",) if dep == "skops" else ("mlflow", "mlflow-skinny")
-        via = _find(reqs, carriers)
+        via = carriers(dep, _declared(env, reqs))
+        via = [d for d in via if d != _LOADER] or via
         if via:
             yield Hit(f"MLmodel {flavor} serialization_format is {fmt!r} (line {pkg.line(ptr)}) "
                       f"but {file} does not pin {dep}: it is installed only as a dependency of "
-                      f"{via[0].name}, at whatever version that allows", file=file, pointer=ptr,
+                      f"{via[0]}, at whatever version that allows", file=file, pointer=ptr,
                       key=f"{flavor}:{dep}", level=Level.NOTE,
                       fix=f"pin {dep}==<version used to save> in {file} and the conda pip list")
             continue

@@ -67,11 +67,13 @@ def requirement_conflict(pkg):
     """Requirements for one package whose specifiers no version satisfies, or duplicates.
 
     What it checks
-    Lines for the same distribution and marker in the requirement list (`requirements.txt`,
-    else the conda `pip:` list), together with `constraints.txt` lines for that name: their
-    version specifiers must have a common version, decided exactly over PEP 440 version
-    intervals (`==`, `!=`, `~=`, `===`, `<`, `<=`, `>`, `>=`, wildcards, local labels,
-    pre-/post-release rules). A satisfiable duplicate is a warning.
+    Lines for the same distribution and marker in one requirement list (`requirements.txt`,
+    the conda `pip:` list, `python_env.yaml` dependencies), together with `constraints.txt`
+    lines for that name: their version specifiers must have a common version, decided exactly
+    over PEP 440 version intervals (`==`, `!=`, `~=`, `===`, `<`, `<=`, `>`, `>=`, wildcards,
+    local labels, pre-/post-release rules). A satisfiable duplicate (the same line twice, or
+    two lines for one package) is a warning; MC503 does not count it as a difference between
+    the files.
 
     Why it matters
     pip stops with "ResolutionImpossible" / "Cannot install ... because these package versions
@@ -89,7 +91,7 @@ def requirement_conflict(pkg):
         for c in env.constraints.requirements:
             if c.name:
                 cons.setdefault(c.name, []).append(c)
-    for lines in requirement_files(env):
+    for lines in _every_list(env):
         groups: dict[tuple[str, str], list[ReqLine]] = {}
         for r in lines:
             if r.kind == "requirement" and r.name and not r.url:
@@ -112,6 +114,18 @@ def requirement_conflict(pkg):
                           f"{', '.join(str(r.line) for r in rs)})", file=rs[-1].file,
                           line=rs[-1].line, pointer=f"/line/{rs[-1].line}", level=Level.WARNING,
                           key=f"duplicate:{name}", fix=f"merge the {name} lines into one")
+
+
+def _every_list(env) -> list[list[ReqLine]]:
+    """requirements.txt, the conda pip list (even next to requirements.txt: a line repeated
+    there is a duplicate of its own) and python_env.yaml's inline dependencies."""
+    out = list(requirement_files(env))
+    if env.requirements is not None and env.conda is not None and env.conda.pip is not None:
+        same = [r.canonical() for r in env.requirements.lines] == [
+            r.canonical() for r in env.conda.pip]
+        if not same:  # the same list written twice is reported once, on requirements.txt
+            out.insert(1, env.conda.pip)
+    return out
 
 
 # Standard-library names that are also real PyPI distributions (backports) people install.

@@ -198,7 +198,9 @@ def flavor_pyfunc_loader_not_packaged(pkg):
 
     What it checks
     When `loader_module` is not an `mlflow.*` module, that `code/<module path>.py` or the
-    package `code/<top-level package>/` exists (the `code` dir is put on `sys.path` at load).
+    package `code/<top-level package>/` exists (the `code` dir is put on `sys.path` at load),
+    or that a declared requirement installs the module (what distributions install is read
+    from their real metadata, e.g. `azureml-evaluate-mlflow` installs `azureml.evaluate`).
 
     Why it matters
     Otherwise the module must already be installed wherever the model is loaded; in a fresh
@@ -225,6 +227,12 @@ def flavor_pyfunc_loader_not_packaged(pkg):
                   f"{code_dir}/{parts[0]}.py"]
     if any(pkg.exists(c) for c in candidates):
         return
+    from modelcheck.formats.requirements.importmap import provides
+    from modelcheck.rules.code_modules import declared_distributions
+
+    declared, any_env = declared_distributions(pkg)
+    if any_env and provides(lm, declared):
+        return  # a declared requirement installs it (azureml-evaluate-mlflow: azureml.evaluate)
     yield _hit(pkg, f"loader_module {lm!r} is not mlflow.* and is not in the package "
                f"({candidates[0]} / {candidates[1]}/ missing): it must be installed where the "
                "model is loaded", "log the model with code_paths=[...] holding the module, or "

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from modelcheck.formats.flavors import FLAVOR_LIBRARIES, SKLEARN_FORMATS
+from modelcheck.formats.flavors import (
+    FLAVOR_LIBRARIES,
+    SKLEARN_FORMATS,
+    library_version_text,
+)
 from modelcheck.formats.yaml.loader import join_pointer
 from modelcheck.results import Hit, Level
 from modelcheck.rule import rule
@@ -15,7 +19,9 @@ def flavor_version_invalid(pkg):
     What it checks
     The version key of each known flavor (e.g. `sklearn_version`, `pytorch_version`,
     python_function `cloudpickle_version`) is a string that parses as a PEP 440 version;
-    local labels such as `2.3.0+cu121` are fine. An unquoted `1.10` is the YAML number 1.1.
+    local labels such as `2.3.0+cu121` are fine, and so is the `-tf` suffix of the Keras
+    bundled in TensorFlow <= 2.2 (`keras_version: 2.3.0-tf`, which MLflow writes itself). An
+    unquoted `1.10` is the YAML number 1.1.
 
     Why it matters
     The value records which library version wrote the model file; it is compared with the
@@ -45,7 +51,7 @@ def flavor_version_invalid(pkg):
                       fix=f"quote the installed {pip_name} version, e.g. '1.10.0'")
             continue
         try:
-            Version(value)
+            Version(library_version_text(name, key, value))
         except ValueError:  # InvalidVersion, or an int too long to parse
             yield Hit(f"{key} {value!r} is not a PEP 440 version of {pip_name}", file="MLmodel",
                       line=pkg.line(ptr), pointer=ptr,

@@ -1,132 +1,33 @@
-"""Import name -> distribution name, for "is this module provided by a requirement?".
+"""Import name <-> distribution, for "is this module provided by a requirement?".
 
-Most distributions install a top-level module of (nearly) the same name; this table holds the
-common exceptions seen in ML environments. Keys are top-level import names; values are
-canonical distribution names (PEP 503: lower case, runs of ``-_.`` as one ``-``). Several
-distributions may provide one import name (``cv2``: any OpenCV build).
+What a distribution installs (its import names) and what installing it brings along (its
+dependencies, its exact pins) come from ``dist_table``, generated from real package metadata by
+tools/gen_distribution_table.py; it is imported on first use. Distribution names are canonical
+(PEP 503: lower case, runs of ``-_.`` as one ``-``). Several distributions may provide one
+import name (``cv2``: any OpenCV build; ``tensorflow``: tensorflow, tensorflow-cpu, ...). A
+distribution the table does not know is taken to install a module of its own name.
 """
 
 from __future__ import annotations
 
 import re
 import sys
+from typing import Any
 
-IMPORT_TO_DISTS: dict[str, tuple[str, ...]] = {
-    "sklearn": ("scikit-learn", "sklearn"),
-    "_loss": ("scikit-learn",),  # sklearn's Cython loss classes pickle under module "_loss"
-    "skimage": ("scikit-image",),
-    "cv2": ("opencv-python", "opencv-python-headless", "opencv-contrib-python",
-            "opencv-contrib-python-headless"),
-    "PIL": ("pillow", "pil"),
-    "yaml": ("pyyaml",),
-    "ruamel": ("ruamel-yaml",),
-    "bs4": ("beautifulsoup4",),
-    "dateutil": ("python-dateutil",),
-    "dotenv": ("python-dotenv",),
-    "jwt": ("pyjwt",),
-    "google": ("protobuf", "google-cloud-storage", "google-api-core", "google-auth",
-               "googleapis-common-protos", "google-cloud-bigquery"),
-    "attr": ("attrs",),
-    "Crypto": ("pycryptodome",),
-    "OpenSSL": ("pyopenssl",),
-    "magic": ("python-magic",),
-    "docx": ("python-docx",),
-    "pptx": ("python-pptx",),
-    "fitz": ("pymupdf",),
-    "serial": ("pyserial",),
-    "usb": ("pyusb",),
-    "zmq": ("pyzmq",),
-    "git": ("gitpython",),
-    "github": ("pygithub",),
-    "psycopg2": ("psycopg2", "psycopg2-binary"),
-    "MySQLdb": ("mysqlclient",),
-    "sqlalchemy": ("sqlalchemy",),
-    "tensorflow": ("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-macos",
-                   "tf-nightly", "tensorflow-intel"),
-    "tf_keras": ("tf-keras",),
-    "keras": ("keras", "tensorflow", "tensorflow-cpu", "tensorflow-macos", "tf-keras"),
-    "torch": ("torch", "pytorch"),
-    "torchvision": ("torchvision",),
-    "lightgbm": ("lightgbm",),
-    "xgboost": ("xgboost", "xgboost-cpu"),
-    "catboost": ("catboost",),
-    "pyspark": ("pyspark",),
-    "statsmodels": ("statsmodels",),
-    "prophet": ("prophet",),
-    "fbprophet": ("fbprophet",),
-    "pmdarima": ("pmdarima",),
-    "sentence_transformers": ("sentence-transformers",),
-    "transformers": ("transformers",),
-    "huggingface_hub": ("huggingface-hub",),
-    "paddle": ("paddlepaddle", "paddlepaddle-gpu"),
-    "mxnet": ("mxnet",),
-    "onnxruntime": ("onnxruntime", "onnxruntime-gpu"),
-    "mlflow": ("mlflow", "mlflow-skinny"),
-    "umap": ("umap-learn",),
-    "hdbscan": ("hdbscan",),
-    "imblearn": ("imbalanced-learn",),
-    "category_encoders": ("category-encoders",),
-    "lightning": ("lightning", "pytorch-lightning"),
-    "pytorch_lightning": ("pytorch-lightning", "lightning"),
-    "gensim": ("gensim",),
-    "nltk": ("nltk",),
-    "spacy": ("spacy",),
-    "faiss": ("faiss-cpu", "faiss-gpu"),
-    "Levenshtein": ("python-levenshtein", "levenshtein"),
-    "tensorflow_hub": ("tensorflow-hub",),
-    "tensorflow_text": ("tensorflow-text",),
-    "google.protobuf": ("protobuf",),
-    "pkg_resources": ("setuptools",),
-    "setuptools": ("setuptools",),
-    "typing_extensions": ("typing-extensions",),
-    "jinja2": ("jinja2",),
-    "markupsafe": ("markupsafe",),
-    "pydantic_core": ("pydantic-core", "pydantic"),
-    "shap": ("shap",),
-    "numba": ("numba",),
-    "llvmlite": ("llvmlite",),
-    "scipy": ("scipy",),
-    "numpy": ("numpy",),
-    "pandas": ("pandas",),
-    "pyarrow": ("pyarrow",),
-    "cloudpickle": ("cloudpickle",),
-    "joblib": ("joblib",),
-    "dill": ("dill",),
-    "h2o": ("h2o",),
-    "openai": ("openai",),
-    "langchain": ("langchain",),
-    "langchain_core": ("langchain-core", "langchain"),
-    "langchain_community": ("langchain-community",),
-    "langchain_openai": ("langchain-openai",),
-    "tiktoken": ("tiktoken",),
+# Modules that pickles name although no wheel installs them under that name (kept by hand,
+# each with its reason).
+PICKLE_ALIASES: dict[str, tuple[str, ...]] = {
+    # scikit-learn's Cython loss classes pickle as `_loss.<Class>` (their __module__)
+    "_loss": ("scikit-learn",),
 }
 
-# Distributions that depend on another (installing the key brings the values along), so a
-# module of a value counts as provided by the key.
-BRINGS_ALONG: dict[str, tuple[str, ...]] = {
-    "scikit-learn": ("numpy", "scipy", "joblib", "threadpoolctl"),
-    "pandas": ("numpy", "python-dateutil", "pytz", "tzdata"),
-    "mlflow": ("mlflow-skinny", "cloudpickle", "numpy", "pandas", "scikit-learn", "scipy",
-               "pyarrow", "pyyaml", "packaging", "protobuf", "requests", "sqlalchemy",
-               "click", "jinja2", "flask", "matplotlib", "gunicorn", "graphene", "alembic",
-               "docker", "markdown", "cachetools", "pydantic", "sqlparse"),
-    "mlflow-skinny": ("cloudpickle", "pyyaml", "packaging", "protobuf", "requests",
-                      "click", "pydantic", "sqlparse", "cachetools"),
-    "xgboost": ("numpy", "scipy"),
-    "lightgbm": ("numpy", "scipy"),
-    "catboost": ("numpy", "pandas", "scipy", "graphviz", "matplotlib", "plotly", "six"),
-    "statsmodels": ("numpy", "scipy", "pandas", "patsy", "packaging"),
-    "torch": ("numpy", "typing-extensions", "sympy", "networkx", "jinja2", "filelock",
-              "fsspec"),
-    "torchvision": ("torch", "numpy", "pillow"),
-    "tensorflow": ("numpy", "keras", "h5py", "protobuf", "tensorboard"),
-    "transformers": ("numpy", "huggingface-hub", "tokenizers", "safetensors", "pyyaml",
-                     "regex", "requests", "tqdm", "packaging"),
-    "sentence-transformers": ("transformers", "torch", "numpy", "scikit-learn", "scipy",
-                              "huggingface-hub"),
-    "prophet": ("numpy", "pandas", "cmdstanpy", "holidays", "matplotlib"),
-    "imbalanced-learn": ("scikit-learn", "numpy", "scipy", "joblib"),
-    "shap": ("numpy", "scipy", "scikit-learn", "pandas", "numba", "cloudpickle"),
+# Conda package names whose pip distribution has another name (conda-forge / pytorch channel
+# feedstock names). Any other conda name is its pip name.
+CONDA_TO_PIP: dict[str, str] = {
+    "pytorch": "torch", "pytorch-cpu": "torch", "pytorch-gpu": "torch",
+    "py-xgboost": "xgboost", "py-xgboost-cpu": "xgboost", "py-xgboost-gpu": "xgboost",
+    "py-opencv": "opencv-python", "py-lightgbm": "lightgbm", "py-catboost": "catboost",
+    "tensorflow-base": "tensorflow", "keras-base": "keras",
 }
 
 _CANON = re.compile(r"[-_.]+")
@@ -136,54 +37,142 @@ def canonical(dist: str) -> str:
     return _CANON.sub("-", dist).lower()
 
 
+def pip_name(conda: str) -> str:
+    """The pip distribution of a conda package name."""
+    c = canonical(conda)
+    return CONDA_TO_PIP.get(c, c)
+
+
 def is_stdlib(module: str) -> bool:
     top = module.split(".", 1)[0]
     names = getattr(sys, "stdlib_module_names", None) or _FALLBACK_STDLIB
     return top in names or top in ("__builtin__", "copy_reg", "__main__")
 
 
+class _Tables:
+    """The generated table turned into the lookups the rules ask, built once on first use."""
+
+    def __init__(self) -> None:
+        from modelcheck.formats.requirements import dist_table as t
+
+        self.recorded: frozenset[str] = t.RECORDED
+        self.requires: dict[str, tuple[str, ...]] = t.REQUIRES
+        self.exact_pins: dict[str, dict[str, dict[str, str]]] = t.EXACT_PINS
+        inverse: dict[str, list[str]] = {}
+        for dist in sorted(t.RECORDED | set(t.IMPORT_NAMES)):
+            for name in t.IMPORT_NAMES.get(dist, (dist.replace("-", "_"),)):
+                inverse.setdefault(name, []).append(dist)
+        for name, dists in PICKLE_ALIASES.items():
+            inverse.setdefault(name, []).extend(dists)
+        self.import_to_dists = {k: tuple(dict.fromkeys(v)) for k, v in sorted(inverse.items())}
+        # namespace directories (`azureml`, `google`): provided in parts by several
+        # distributions; where those all share a name prefix (`azureml-`), a distribution of
+        # that prefix the table has not read may provide any part
+        parts: dict[str, set[str]] = {}
+        for name, dists in self.import_to_dists.items():
+            if "." in name:
+                parts.setdefault(name.split(".", 1)[0], set()).update(dists)
+        self.namespace_prefix: dict[str, str] = {}
+        for top, dists in parts.items():
+            if top in self.import_to_dists:
+                continue
+            prefix = top.lower() + "-"
+            if all(d.startswith(prefix) for d in dists):
+                self.namespace_prefix[top] = prefix
+        self.brought_by = _inverse_closure(self.requires)
+
+
+def _inverse_closure(requires: dict[str, tuple[str, ...]]) -> dict[str, frozenset[str]]:
+    """dist -> every distribution whose installation brings it along (transitively)."""
+    inverse: dict[str, set[str]] = {}
+    for key in requires:
+        seen: set[str] = set()
+        frontier = [key]
+        while frontier:
+            for extra in requires.get(frontier.pop(), ()):
+                if extra not in seen:
+                    seen.add(extra)
+                    frontier.append(extra)
+        for extra in seen:
+            inverse.setdefault(extra, set()).add(key)
+    return {k: frozenset(v) for k, v in inverse.items()}
+
+
+_TABLES: list[_Tables] = []
+
+
+def tables() -> _Tables:
+    if not _TABLES:
+        _TABLES.append(_Tables())
+    return _TABLES[0]
+
+
+def __getattr__(name: str) -> Any:
+    # the public tables of earlier versions, built from the generated data on first access
+    if name == "IMPORT_TO_DISTS":
+        return tables().import_to_dists
+    if name == "BRINGS_ALONG":
+        return tables().requires
+    raise AttributeError(name)
+
+
 def distributions_for(module: str) -> tuple[str, ...]:
-    """Distribution names (canonical) that may provide top-level module ``module``."""
+    """Distribution names (canonical) that may provide ``module``: those installing its longest
+    known dotted prefix, and the distribution named like its top-level name."""
+    table = tables().import_to_dists
+    known: tuple[str, ...] = ()
+    name = module
+    while True:
+        known = table.get(name, ())
+        if known or "." not in name:
+            break
+        name = name.rsplit(".", 1)[0]
     top = module.split(".", 1)[0]
-    known = IMPORT_TO_DISTS.get(module) or IMPORT_TO_DISTS.get(top)
-    guess = canonical(top)
-    return tuple(dict.fromkeys([*(known or ()), guess]))
+    return tuple(dict.fromkeys([*known, canonical(top)]))
 
 
 def provided(module: str, dists: set[str]) -> bool:
     """True when one of ``dists`` (canonical names) provides ``module``, directly or along."""
-    return any(d in dists or not _brought_by(d).isdisjoint(dists)
+    brought_by = tables().brought_by
+    return any(d in dists or not brought_by.get(d, _NOTHING).isdisjoint(dists)
                for d in distributions_for(module))
 
 
-def _reach(dist: str) -> set[str]:
-    """Every distribution installing ``dist`` brings along, transitively."""
-    seen: set[str] = set()
-    frontier = [dist]
+def provides(module: str, dists: set[str]) -> bool:
+    """``provided``, or ``module`` lies in a namespace (``azureml.*``) that a required
+    distribution of the namespace's name prefix (``azureml-...``), whose files the table has
+    not read, may provide."""
+    if provided(module, dists):
+        return True
+    t = tables()
+    prefix = t.namespace_prefix.get(module.split(".", 1)[0])
+    if prefix is None:
+        return False
+    return any(d.startswith(prefix) and d not in t.recorded for d in closure(dists))
+
+
+def closure(dists: set[str]) -> set[str]:
+    """``dists`` and every distribution they bring along."""
+    requires = tables().requires
+    seen = set(dists)
+    frontier = list(dists)
     while frontier:
-        for extra in BRINGS_ALONG.get(frontier.pop(), ()):
+        for extra in requires.get(frontier.pop(), ()):
             if extra not in seen:
                 seen.add(extra)
                 frontier.append(extra)
     return seen
 
 
-_BROUGHT_BY: dict[str, frozenset[str]] = {}
+def carriers(dist: str, dists: set[str]) -> list[str]:
+    """The distributions of ``dists`` that bring ``dist`` along (sorted)."""
+    return sorted(tables().brought_by.get(dist, _NOTHING) & dists)
 
 
-def _brought_by(dist: str) -> frozenset[str]:
-    """The distributions that bring ``dist`` along (transitively).
-
-    ``provided`` used to compute the closure of a package's requirements on every call (~5
-    per package); this inverse of the (constant) BRINGS_ALONG table is made once instead,
-    on first use."""
-    if not _BROUGHT_BY:
-        inverse: dict[str, set[str]] = {}
-        for key in BRINGS_ALONG:
-            for extra in _reach(key):
-                inverse.setdefault(extra, set()).add(key)
-        _BROUGHT_BY.update({k: frozenset(v) for k, v in inverse.items()})
-    return _BROUGHT_BY.get(dist, _NOTHING)
+def exact_pin(carrier: str, version: str, dist: str) -> str | None:
+    """The version of ``dist`` that release ``version`` of ``carrier`` pins with ``==``, when
+    the table has read that release (None: not read, or no exact pin)."""
+    return tables().exact_pins.get(carrier, {}).get(version, {}).get(dist)
 
 
 _NOTHING: frozenset[str] = frozenset()
