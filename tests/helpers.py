@@ -12,6 +12,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 GOOD_PKG = REPO / "examples" / "iris-sklearn"  # written by real MLflow 3.18.0, clean
 CORPUS = REPO.parent / "shared" / "corpus" / "realworld"
+CORPUS2 = REPO.parent / "shared" / "corpus" / "realworld2"
 
 
 def run_cli(*args: str, cwd: str | Path | None = None, env: dict | None = None,

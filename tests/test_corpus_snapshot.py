@@ -1,9 +1,10 @@
-"""The shared real-world corpus: no tool errors, and findings pinned to a reviewed snapshot.
+"""The shared real-world corpora: no tool errors, and findings pinned to reviewed snapshots.
 
-tests/data/corpus_snapshot.json lists, per package, every finding (code, level, file, line and
-message). Each one was reviewed by hand against the package and its PROVENANCE.tsv row; the
-review is recorded in tests/data/corpus_review.md. When a rule changes what it reports, review
-the difference, then refresh with: MODELCHECK_UPDATE_SNAPSHOT=1 python -m pytest
+tests/data/corpus_snapshot.json (../shared/corpus/realworld) and corpus2_snapshot.json
+(../shared/corpus/realworld2) list, per package, every finding (code, level, file, line and
+message). Each was reviewed by hand against the package and its PROVENANCE.tsv row; the reviews
+are tests/data/corpus_review.md and corpus2_review.md. When a rule changes what it reports,
+review the difference, then refresh with: MODELCHECK_UPDATE_SNAPSHOT=1 python -m pytest
 tests/test_corpus_snapshot.py
 """
 
@@ -14,19 +15,22 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers import CORPUS
+from helpers import CORPUS, CORPUS2
 
 from modelcheck.api import check
 from modelcheck.reporters.jsonfmt import to_dict
 
-SNAPSHOT = Path(__file__).parent / "data" / "corpus_snapshot.json"
+DATA = Path(__file__).parent / "data"
+# corpus, its snapshot, how many packages it holds at least
+CORPORA = {
+    "realworld": (CORPUS, DATA / "corpus_snapshot.json", 15),
+    "realworld2": (CORPUS2, DATA / "corpus2_snapshot.json", 59),
+}
 
-pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no corpus at {CORPUS}")
 
-
-def _current() -> dict[str, list[dict]]:
+def _current(corpus: Path) -> dict[str, list[dict]]:
     cwd = os.getcwd()
-    os.chdir(CORPUS)
+    os.chdir(corpus)
     try:
         doc = to_dict(check(["."]))
     finally:
@@ -40,22 +44,28 @@ def _current() -> dict[str, list[dict]]:
     return dict(sorted(out.items()))
 
 
-@pytest.fixture(scope="module")
-def current() -> dict[str, list[dict]]:
-    return _current()
+@pytest.fixture(scope="module", params=sorted(CORPORA))
+def corpus(request) -> tuple[str, dict[str, list[dict]]]:
+    path = CORPORA[request.param][0]
+    if not path.is_dir():
+        pytest.skip(f"no corpus at {path} (../shared is not beside this checkout)")
+    return request.param, _current(path)
 
 
-def test_no_tool_errors_on_real_packages(current) -> None:
-    crashes = [(p, f) for p, fs in current.items() for f in fs if f["code"] in ("MC901",
-                                                                             "MC902")]
+def test_no_tool_errors_on_real_packages(corpus) -> None:
+    name, current = corpus
+    crashes = [(p, f) for p, fs in current.items() for f in fs
+               if f["code"] in ("MC901", "MC902", "MC903")]
     assert not crashes, crashes
-    assert len(current) >= 15
+    assert len(current) >= CORPORA[name][2]
 
 
-def test_findings_match_reviewed_snapshot(current) -> None:
+def test_findings_match_reviewed_snapshot(corpus) -> None:
+    name, current = corpus
+    snapshot = CORPORA[name][1]
     if os.environ.get("MODELCHECK_UPDATE_SNAPSHOT"):
-        SNAPSHOT.write_text(json.dumps(current, indent=1, ensure_ascii=False) + "\n")
-    expected = json.loads(SNAPSHOT.read_text())
+        snapshot.write_text(json.dumps(current, indent=1, ensure_ascii=False) + "\n")
+    expected = json.loads(snapshot.read_text())
     assert sorted(current) == sorted(expected), "packages differ"
     for pkg in expected:
         got, want = current[pkg], expected[pkg]
