@@ -100,7 +100,7 @@ def run(env: Mapping[str, str] | None = None) -> int:
     reports are written with the packages checked before it, marked partial."""
     from modelcheck import cli
 
-    with cli._Signals() as signals:
+    with cli.Signals() as signals:
         return _run(env, signals)
 
 
@@ -119,13 +119,13 @@ def _run(env: Mapping[str, str] | None, signals) -> int:
         summary = _flag(env, "INPUT_SUMMARY", True)
         argv = build_argv(env)
         try:
-            args = cli._parser().parse_args(argv)
+            args = cli.build_parser().parse_args(argv)
         except (SystemExit, cli.UsageError) as exc:
             why = f": {exc}" if isinstance(exc, cli.UsageError) else ""
             raise InputError("invalid modelcheck options in the args/select/ignore/fail-on "
                              f"inputs ({shlex.join(argv[1:])}){why}") from None
         refuse_unhonoured(args)
-        settings = cli._settings(args)
+        settings = cli.settings_of(args)
         try:
             report = check(args.targets, settings)
         except Interrupted as exc:  # the job was cancelled: report what finished
