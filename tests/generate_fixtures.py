@@ -19,6 +19,7 @@ here is edited after MLflow wrote it, except that ``__pycache__`` folders are re
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import inspect
 import json
 import logging
@@ -35,7 +36,9 @@ from pathlib import Path
 from typing import Any
 
 GEN = Path(__file__).resolve().parent / "gen"
+sys.path.insert(0, str(GEN))
 
+import flavor_cases  # noqa: E402  (tests/gen/flavor_cases.py)
 import mlflow  # noqa: E402
 import mlflow.pyfunc  # noqa: E402
 import mlflow.sklearn  # noqa: E402
@@ -149,6 +152,8 @@ class Case:
     # True findings that are tolerated but not required (debatable level, or no rule yet).
     allowed: list[dict[str, Any]] = field(default_factory=list)
     notes: str = ""
+    # Modules the case imports; a venv without one records the case as skipped.
+    needs: tuple[str, ...] = ()
 
 
 def _sklearn_plain(g: Gen, d: Path) -> None:
@@ -336,6 +341,10 @@ CASES: list[Case] = [
          "(json_object)", _example(lambda: {"messages": [{"role": "user", "content": "hi"}]}),
          min_version="2.0"),
 ]
+CASES += [Case(**spec) for spec in flavor_cases.FLAVOR_CASES]
+
+# Why a flavor library is absent from a venv (README: which venv got what), by MLflow major.
+NOT_INSTALLED_WHY: dict[tuple[int, str], str] = {}
 
 
 # --- driver ---------------------------------------------------------------------------------
@@ -371,6 +380,30 @@ def _serialization_dep_gap(d: Path) -> list[dict[str, Any]]:
                     f"{lib} (spec E8/D47; mlflow itself depends on it, so loading still works)"}]
 
 
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ImportError:  # a parent package is missing
+        return False
+
+
+def _case_versions(modules: tuple[str, ...]) -> dict[str, str]:
+    """The distributions behind a flavor case's modules, plus mlflow/numpy/pandas."""
+    from importlib.metadata import packages_distributions
+
+    top = packages_distributions()
+    names = {"mlflow", "numpy", "pandas"}
+    for m in modules:
+        names.update(top.get(m.split(".")[0], []))
+    out = {}
+    for name in sorted(names):
+        try:
+            out[name] = _dist(name)
+        except Exception:  # a namespace shared by a dist that is not installed
+            pass
+    return out
+
+
 def _clean(path: Path) -> None:
     for p in sorted(path.rglob("__pycache__"), reverse=True):
         shutil.rmtree(p)
@@ -398,13 +431,17 @@ def generate(out_root: Path, only: set[str] | None = None) -> dict[str, Any]:
     index: dict[str, Any] = {"versions": versions(), "cases": {}, "skipped": {}}
     old = dest_root / "CASES.json"
     if only and old.exists():  # partial regeneration keeps the other cases' records
-        index["cases"] = json.loads(old.read_text())["cases"]
+        prev = json.loads(old.read_text())
+        index["versions"] = prev["versions"]  # what the full run used; new cases record theirs
+        index["cases"] = prev["cases"]
+        index["skipped"] = {k: v for k, v in prev.get("skipped", {}).items() if k not in only}
     cwd = os.getcwd()
     with tempfile.TemporaryDirectory(prefix="mc-fixtures-") as tmp:
         os.chdir(tmp)  # some MLflow versions create ./mlruns as a side effect
         try:
             _build_all(Gen(Path(tmp)), dest_root, index, only)
         finally:
+            flavor_cases.shutdown_jvms()
             os.chdir(cwd)
     (dest_root / "CASES.json").write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
     return index
@@ -417,6 +454,14 @@ def _build_all(g: Gen, dest_root: Path, index: dict[str, Any], only: set[str] | 
         if V < Version(case.min_version):
             index["skipped"][case.name] = f"needs MLflow >= {case.min_version}"
             continue
+        missing = [m for m in case.needs if not _importable(m)]
+        if missing:
+            why = NOT_INSTALLED_WHY.get((V.major, missing[0]), "")
+            index["skipped"][case.name] = (f"{', '.join(missing)} not installed in this venv"
+                                           + (f": {why}" if why else ""))
+            index["cases"].pop(case.name, None)
+            shutil.rmtree(dest_root / case.name, ignore_errors=True)
+            continue
         d = dest_root / case.name
         if d.exists():
             shutil.rmtree(d)
@@ -427,6 +472,7 @@ def _build_all(g: Gen, dest_root: Path, index: dict[str, Any], only: set[str] | 
             shutil.rmtree(d, ignore_errors=True)
             msg = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
             index["skipped"][case.name] = f"MLflow {mlflow.__version__} raised {msg}"
+            index["cases"].pop(case.name, None)
             traceback.print_exc()
             continue
         _clean(d)
@@ -438,7 +484,9 @@ def _build_all(g: Gen, dest_root: Path, index: dict[str, Any], only: set[str] | 
             "expected": case.expected,
             "allowed": allowed,
             **({"notes": case.notes} if case.notes else {}),
+            **({"versions": _case_versions(case.needs)} if case.needs else {}),
         }
+        index["skipped"].pop(case.name, None)
         print(f"{case.name}: {_size(d)} bytes", file=sys.stderr)
 
 
@@ -456,12 +504,16 @@ def write_example(dest: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(Path(__file__).parent / "fixtures" / "mlflow"))
-    ap.add_argument("--only", nargs="*", help="regenerate just these cases")
+    ap.add_argument("--only", nargs="*",
+                    help="regenerate just these cases ('flavors': every built-in flavor case)")
     ap.add_argument("--example-out", help="also write the README's iris example package here")
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore")
     logging.getLogger("mlflow").setLevel(logging.ERROR)
-    index = generate(Path(args.out).resolve(), set(args.only) if args.only else None)
+    only = set(args.only) if args.only else None
+    if only and "flavors" in only:  # shorthand for every case of tests/gen/flavor_cases.py
+        only = (only - {"flavors"}) | {spec["name"] for spec in flavor_cases.FLAVOR_CASES}
+    index = generate(Path(args.out).resolve(), only)
     if args.example_out:
         write_example(Path(args.example_out).resolve())
     print(json.dumps({"versions": index["versions"], "skipped": index["skipped"]}, indent=2))

@@ -28,7 +28,8 @@ IMPORT_MODULE_OK = {"modelcheck/engine/registry.py", "modelcheck/__init__.py",
                     "modelcheck/reporters/__init__.py"}  # lazy imports of our own modules
 # only the sources read package files; these others read user config or write reports
 OPEN_OK_DIRS = ("modelcheck/sources/",)
-OPEN_OK_FILES = {"modelcheck/cli/__init__.py", "modelcheck/cli/outputs.py", "modelcheck/engine/settings.py",
+OPEN_OK_FILES = {"modelcheck/cli/__init__.py", "modelcheck/cli/outputs.py",
+                 "modelcheck/engine/settings.py",
                  "modelcheck/engine/baseline.py", "modelcheck/integrations/action.py",
                  "modelcheck/integrations/precommit.py", "modelcheck/engine/ruledocs.py",
                  "modelcheck/engine/registry.py"}  # installed distributions' entry_points.txt
