@@ -111,3 +111,18 @@ def test_table_import_is_lazy() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60, check=True).stdout.split()
     assert out == ["False", "True"]
+
+
+def test_stored_lookups_are_derived_from_the_table() -> None:
+    """The generator stores the lookups a check reads; they are exactly what ``derive`` makes
+    of the table's base data (so hand edits or a stale generator cannot slip in)."""
+    from modelcheck.formats.requirements import dist_table as t
+    from modelcheck.formats.requirements.importmap import derive
+
+    import_to_dists, namespace_prefix, brought_by = derive(t.IMPORT_NAMES, t.RECORDED,
+                                                           t.REQUIRES)
+    assert t.IMPORT_TO_DISTS == import_to_dists
+    assert t.NAMESPACE_PREFIX == namespace_prefix
+    assert t.BROUGHT_BY == brought_by
+    assert {"mlflow", "mlflow-skinny"} & set(brought_by["cloudpickle"])
+    assert namespace_prefix.get("azureml") == "azureml-"

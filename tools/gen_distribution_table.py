@@ -228,9 +228,13 @@ def all_versions(name: str) -> list[str]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cache", help="directory keeping each wheel's file list between runs")
+    ap.add_argument("--rederive", action="store_true",
+                    help="only rewrite the derived lookups of the current table (no pip)")
     ap.add_argument("--site", action="append", default=[],
                     help="site-packages directory holding installed copies to read RECORD from")
     args = ap.parse_args()
+    if args.rederive:
+        return rederive()
     global CACHE
     CACHE = Path(args.cache) if args.cache else None
     names, versions = read_list()
@@ -296,7 +300,29 @@ def write(latest: dict[str, dict], tops: dict[str, list[str]], reqs: dict[str, s
                  if t and set(t) != {n.replace("-", "_")}}
     req_table = {n: tuple(sorted(d)) for n, d in sorted(reqs.items()) if d}
     versions = {n: latest[n]["metadata"]["version"] for n in sorted(latest)}
-    known = tuple(sorted(tops))
+    render(top_table, tuple(sorted(tops)), req_table, release_pins, versions, missing)
+
+
+def rederive() -> int:
+    """Rewrite the table with its lookups derived again from its own base data."""
+    from modelcheck.formats.requirements import dist_table as t
+
+    text = OUT.read_text()
+    missing = [ln.split(":", 1)[1].strip() for ln in text.splitlines()
+               if ln.startswith("# pip found no wheel metadata for:")]
+    missing = [m for m in missing if m != "(none)"]
+    render(dict(t.IMPORT_NAMES), tuple(sorted(t.RECORDED)), dict(t.REQUIRES),
+           dict(t.EXACT_PINS), dict(t.LATEST), missing)
+    return 0
+
+
+def render(top_table: dict, known: tuple[str, ...], req_table: dict, release_pins: dict,
+           versions: dict, missing: list[str]) -> None:
+    from modelcheck.formats.requirements.importmap import derive
+
+    import_to_dists, namespace_prefix, brought_by = derive(top_table, frozenset(known),
+                                                           req_table)
+
     def block(name: str, kind: str, value: object, wrap: str = "") -> str:
         body = pprint.pformat(value, width=92, compact=True)
         body = "\n".join("    " + ln for ln in body.splitlines())
@@ -321,6 +347,10 @@ def write(latest: dict[str, dict], tops: dict[str, list[str]], reqs: dict[str, s
         + block("REQUIRES", "dict[str, tuple[str, ...]]", req_table) + "\n"
         + block("EXACT_PINS", "dict[str, dict[str, dict[str, str]]]", release_pins) + "\n"
         + block("LATEST", "dict[str, str]", versions) + "\n"
+        + "# derived lookups (modelcheck.formats.requirements.importmap.derive)\n"
+        + block("IMPORT_TO_DISTS", "dict[str, tuple[str, ...]]", import_to_dists) + "\n"
+        + block("NAMESPACE_PREFIX", "dict[str, str]", namespace_prefix) + "\n"
+        + block("BROUGHT_BY", "dict[str, tuple[str, ...]]", brought_by) + "\n"
         + "".join(f"# pip found no wheel metadata for: {m}\n" for m in missing or ["(none)"])
     )
     OUT.write_text(text)

@@ -50,7 +50,8 @@ def is_stdlib(module: str) -> bool:
 
 
 class _Tables:
-    """The generated table turned into the lookups the rules ask, built once on first use."""
+    """The generated table, with the lookups the rules ask (derived by :func:`derive` when
+    the table is generated, so a check only loads them)."""
 
     def __init__(self) -> None:
         from modelcheck.formats.requirements import dist_table as t
@@ -58,31 +59,46 @@ class _Tables:
         self.recorded: frozenset[str] = t.RECORDED
         self.requires: dict[str, tuple[str, ...]] = t.REQUIRES
         self.exact_pins: dict[str, dict[str, dict[str, str]]] = t.EXACT_PINS
-        inverse: dict[str, list[str]] = {}
-        for dist in sorted(t.RECORDED | set(t.IMPORT_NAMES)):
-            for name in t.IMPORT_NAMES.get(dist, (dist.replace("-", "_"),)):
-                inverse.setdefault(name, []).append(dist)
-        for name, dists in PICKLE_ALIASES.items():
-            inverse.setdefault(name, []).extend(dists)
-        self.import_to_dists = {k: tuple(dict.fromkeys(v)) for k, v in sorted(inverse.items())}
-        # namespace directories (`azureml`, `google`): provided in parts by several
-        # distributions; where those all share a name prefix (`azureml-`), a distribution of
-        # that prefix the table has not read may provide any part
-        parts: dict[str, set[str]] = {}
-        for name, dists in self.import_to_dists.items():
-            if "." in name:
-                parts.setdefault(name.split(".", 1)[0], set()).update(dists)
-        self.namespace_prefix: dict[str, str] = {}
-        for top, dists in parts.items():
-            if top in self.import_to_dists:
-                continue
-            prefix = top.lower() + "-"
-            if all(d.startswith(prefix) for d in dists):
-                self.namespace_prefix[top] = prefix
-        self.brought_by = _inverse_closure(self.requires)
+        self.import_to_dists: dict[str, tuple[str, ...]] = t.IMPORT_TO_DISTS
+        self.namespace_prefix: dict[str, str] = t.NAMESPACE_PREFIX
+        self.brought_by: dict[str, tuple[str, ...]] = t.BROUGHT_BY
 
 
-def _inverse_closure(requires: dict[str, tuple[str, ...]]) -> dict[str, frozenset[str]]:
+def derive(import_names: dict[str, tuple[str, ...]], recorded: frozenset[str],
+           requires: dict[str, tuple[str, ...]]
+           ) -> tuple[dict[str, tuple[str, ...]], dict[str, str], dict[str, tuple[str, ...]]]:
+    """The lookups of the table: import name -> distributions installing it; namespace
+    directory -> the name prefix of the distributions providing its parts; distribution ->
+    the distributions whose installation brings it along (transitively). Run by
+    tools/gen_distribution_table.py; tests/test_dist_table.py proves the stored ones equal."""
+    inverse: dict[str, list[str]] = {}
+    for dist in sorted(recorded | set(import_names)):
+        for name in import_names.get(dist, (dist.replace("-", "_"),)):
+            inverse.setdefault(name, []).append(dist)
+    for name, dists in PICKLE_ALIASES.items():
+        inverse.setdefault(name, []).extend(dists)
+    import_to_dists = {k: tuple(dict.fromkeys(v)) for k, v in sorted(inverse.items())}
+    # namespace directories (`azureml`, `google`): provided in parts by several
+    # distributions; where those all share a name prefix (`azureml-`), a distribution of
+    # that prefix the table has not read may provide any part
+    parts: dict[str, set[str]] = {}
+    for name, dists in import_to_dists.items():
+        if "." in name:
+            parts.setdefault(name.split(".", 1)[0], set()).update(dists)
+    namespace_prefix: dict[str, str] = {}
+    for top, dists in sorted(parts.items()):
+        if top in import_to_dists:
+            continue
+        prefix = top.lower() + "-"
+        if all(d.startswith(prefix) for d in dists):
+            namespace_prefix[top] = prefix
+    # a top-level name only its own-named distribution installs is what distributions_for
+    # answers without the table: not stored
+    stored = {k: v for k, v in import_to_dists.items() if "." in k or v != (canonical(k),)}
+    return stored, namespace_prefix, _inverse_closure(requires)
+
+
+def _inverse_closure(requires: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
     """dist -> every distribution whose installation brings it along (transitively)."""
     inverse: dict[str, set[str]] = {}
     for key in requires:
@@ -95,7 +111,7 @@ def _inverse_closure(requires: dict[str, tuple[str, ...]]) -> dict[str, frozense
                     frontier.append(extra)
         for extra in seen:
             inverse.setdefault(extra, set()).add(key)
-    return {k: frozenset(v) for k, v in inverse.items()}
+    return {k: tuple(sorted(v)) for k, v in sorted(inverse.items())}
 
 
 _TABLES: list[_Tables] = []
@@ -134,7 +150,7 @@ def distributions_for(module: str) -> tuple[str, ...]:
 def provided(module: str, dists: set[str]) -> bool:
     """True when one of ``dists`` (canonical names) provides ``module``, directly or along."""
     brought_by = tables().brought_by
-    return any(d in dists or not brought_by.get(d, _NOTHING).isdisjoint(dists)
+    return any(d in dists or not dists.isdisjoint(brought_by.get(d, ()))
                for d in distributions_for(module))
 
 
@@ -166,7 +182,7 @@ def closure(dists: set[str]) -> set[str]:
 
 def carriers(dist: str, dists: set[str]) -> list[str]:
     """The distributions of ``dists`` that bring ``dist`` along (sorted)."""
-    return sorted(tables().brought_by.get(dist, _NOTHING) & dists)
+    return sorted(d for d in tables().brought_by.get(dist, ()) if d in dists)
 
 
 def exact_pin(carrier: str, version: str, dist: str) -> str | None:
@@ -175,7 +191,6 @@ def exact_pin(carrier: str, version: str, dist: str) -> str | None:
     return tables().exact_pins.get(carrier, {}).get(version, {}).get(dist)
 
 
-_NOTHING: frozenset[str] = frozenset()
 
 
 _FALLBACK_STDLIB = frozenset("""
