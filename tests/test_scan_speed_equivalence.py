@@ -159,7 +159,14 @@ def _deliberate(want: dict[str, Any], got: dict[str, Any], data: bytes) -> dict[
 
 
 def same(data: bytes, deadline: float | None = None) -> None:
-    want = facts(old.scan_bytes(data, deadline=deadline), old)
+    try:
+        want = facts(old.scan_bytes(data, deadline=deadline), old)
+    except NotImplementedError:
+        # the frozen scanner crashes on a zip whose header names an unknown version (zipfile
+        # raises NotImplementedError); the new one catches it: no oracle, but it must answer
+        scan = new.scan_bytes(data, deadline=deadline)
+        assert scan.problems or scan.limits
+        return
     got = facts(new.scan_bytes(data, deadline=deadline), new_values)
     if got != want:
         want = _deliberate(want, got, data)
@@ -180,6 +187,8 @@ def test_hostile_pickles(name: str) -> None:
 def _damaged(data: bytes, seed: int) -> list[bytes]:
     rnd = random.Random(seed)
     n = len(data)
+    if n < 2:
+        return []  # nothing to cut or flip without emptying it
     out = [data[:k] for k in {1, 2, 3, n // 3, n // 2, n - 2, n - 1}
            | {rnd.randrange(1, n) for _ in range(12)} if 0 < k < n]
     for _ in range(25):
