@@ -23,11 +23,7 @@ ROOT = Path(__file__).parent / "fixtures" / "mlflow"
 # Rule code -> why its findings on genuine MLflow output are wrong. A package whose only
 # unexpected findings come from these codes is reported as xfail (not a pass, not a failure),
 # so CI stays green while the rule's owner fixes it; any other finding still fails the test.
-KNOWN_FALSE_POSITIVES: dict[str, str] = {
-    "MC623": "mlflow.prophet writes model.pr with json.dump(prophet.serialize.model_to_json(m)) "
-             "and loads it with model_from_json: a JSON string, not a pickle (issue 13; "
-             "mlflow/prophet/__init__.py _save_model/_load_model)",
-}
+KNOWN_FALSE_POSITIVES: dict[str, str] = {}
 
 # Rule code -> why its warning is TRUE of every package MLflow writes in that shape; tolerated.
 TRUE_BY_DESIGN: dict[str, str] = {

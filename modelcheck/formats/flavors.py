@@ -9,7 +9,7 @@ Shared by the flavor rules (MC2xx) and the environment rules (MC5xx).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from modelcheck.formats.yaml.loader import join_pointer
 
@@ -160,3 +160,89 @@ def env_refs(pf: dict) -> list[tuple[str, str]]:
         return [(join_pointer("flavors", "python_function", "env", k), v)
                 for k, v in env.items() if k in ENV_KEYS and isinstance(v, str)]
     return []
+
+
+# --- the key each built-in flavor's load_model reads its model from -------------------------
+# Read from MLflow 2.17.2 and 3.18.0 (`mlflow/<flavor>/__init__.py` `load_model`/`_load_model`;
+# the same keys since 1.x). ``default`` is the path MLflow falls back to when the key is absent
+# (`flavor_conf.get("data", "model.cb")`); None means the loader indexes the key
+# (`flavor_conf["model_data"]`, KeyError) or joins its value (`os.path.join(d, conf.get("data"))`,
+# TypeError on None), so the key is required.
+
+LGB_BOOSTER = "lightgbm.basic.Booster"  # lightgbm model_class MLflow assumes when absent
+
+
+class ModelKey(NamedTuple):
+    key: str
+    default: str | None
+
+
+MODEL_KEYS: dict[str, ModelKey] = {
+    "sklearn": ModelKey("pickled_model", None),  # flavor_conf["pickled_model"]
+    "xgboost": ModelKey("data", None),  # os.path.join(model_dir, flavor_conf.get("data"))
+    "lightgbm": ModelKey("data", None),  # same
+    "onnx": ModelKey("data", None),  # flavor_conf["data"]
+    "pytorch": ModelKey("model_data", None),  # pytorch_conf["model_data"]
+    "spark": ModelKey("model_data", None),  # flavor_conf["model_data"]
+    "johnsnowlabs": ModelKey("model_data", None),  # flavor_conf["model_data"]
+    "paddle": ModelKey("pickled_model", None),  # flavor_conf["pickled_model"] (a path prefix)
+    "catboost": ModelKey("data", "model.cb"),
+    "statsmodels": ModelKey("data", "model.statsmodels"),
+    "h2o": ModelKey("data", "model.h2o"),
+    "spacy": ModelKey("data", "model.spacy"),
+    "prophet": ModelKey("data", "model.pr"),
+    "pmdarima": ModelKey("data", "model.pmd"),
+    "fastai": ModelKey("data", "model.fastai"),
+    "openai": ModelKey("data", "model.yaml"),
+    "keras": ModelKey("data", "model"),  # Keras 3 flavor, mlflow/keras/load.py
+}
+# tensorflow: `model_type: keras` reads `data` (default "model"); `tf2-module`, `tf1-estimator`
+# (and an old block without model_type and without a keras flavor) read `saved_model_dir`.
+# When the MLmodel also has a `keras` flavor, tensorflow's loader reads the keras block instead.
+TF_KERAS_KEY = ModelKey("data", "model")
+TF_SAVED_MODEL_KEY = ModelKey("saved_model_dir", None)
+# transformers reads `model_binary` (default "pipeline", the pre-2.4.1 layout) only for a model
+# saved into the package: not with `source_model_revision` (save_pretrained=False, fetched from
+# the Hub) nor `local_base_model_path` (PEFT on a local base model).
+TRANSFORMERS_KEY = ModelKey("model_binary", "pipeline")
+
+
+def model_key(flavor: str, conf: dict[str, Any], flavors: dict[str, Any]) -> ModelKey | None:
+    """The key the flavor's ``load_model`` reads its model file from, None when the flavor is
+    not built in or does not read a fixed key in this configuration."""
+    if flavor == "tensorflow":
+        if "keras" in flavors:
+            return None  # the keras block is read (and checked as the keras flavor)
+        mtype = conf.get("model_type")
+        return TF_KERAS_KEY if mtype == "keras" else TF_SAVED_MODEL_KEY
+    if flavor == "transformers":
+        if conf.get("local_base_model_path") or "source_model_revision" in conf:
+            return None
+        return TRANSFORMERS_KEY
+    return MODEL_KEYS.get(flavor)
+
+
+def pickled_keys(flavor: str, conf: dict[str, Any]) -> tuple[str, ...]:
+    """Keys of a built-in flavor block whose file MLflow writes with pickle/cloudpickle.
+
+    Flavors that store their model in another format are absent: prophet writes
+    ``json.dump(model_to_json(m))`` (model.pr, JSON text), paddle ``paddle.jit.save`` (a path
+    prefix of .pdmodel/.pdiparams), xgboost/catboost/onnx/h2o/spacy/keras/tensorflow/spark their
+    library's own formats. sklearn and lightgbm depend on the block: skops is not a pickle, and a
+    lightgbm Booster is saved with ``Booster.save_model`` (text).
+    """
+    if flavor == "sklearn":
+        return () if conf.get("serialization_format") == "skops" else ("pickled_model",)
+    if flavor == "lightgbm":
+        if conf.get("model_class", LGB_BOOSTER) == LGB_BOOSTER \
+                or conf.get("serialization_format") == "skops":
+            return ()
+        return ("data",)
+    return PICKLED_KEYS.get(flavor, ())
+
+
+PICKLED_KEYS: dict[str, tuple[str, ...]] = {
+    "statsmodels": ("data",),  # results.save(path) -> statsmodels' save_pickle
+    "pmdarima": ("data",),  # pickle.dump(model, f)
+    "pytorch": ("model_data",),  # torch.save (usually a directory holding model.pth)
+}

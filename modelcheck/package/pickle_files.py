@@ -1,13 +1,14 @@
 """Which files of a package are pickles, and their scans (shared by the MC62x rules).
 
-A file is scanned when MLmodel names it as a pickled payload (sklearn ``pickled_model``, pyfunc
-``python_model``, statsmodels/pyfunc ``data``...), when its extension is a pickle-bearing one
-(``.pkl``, ``.joblib``, ``.pt``, ``.pth``, ``.ckpt``...), or when its first bytes are a pickle
-PROTO header whatever its name. Zip checkpoints are scanned member by member. Git LFS pointer
-files are recognised and not scanned. Reads go through the package (contained, capped), except
-that a large file of a local package is memory-mapped by its source (``pkg.mapped(rel)``: a
-read-only ``mmap`` of a contained regular file, None when the source cannot map) and scanned
-in place, so the size cap (``--max-pickle-bytes``) only bounds remote reads.
+A file is scanned when MLmodel names it as a pickled payload (sklearn ``pickled_model`` unless
+skops, pyfunc ``python_model``, statsmodels/pmdarima ``data``...: ``formats.flavors.pickled_keys``,
+from what each flavor really writes; prophet's JSON ``model.pr`` is not one), when its extension
+is a pickle-bearing one (``.pkl``, ``.joblib``, ``.pt``, ``.pth``, ``.ckpt``...), or when its
+first bytes are a pickle PROTO header whatever its name. Zip checkpoints are scanned member by
+member. Git LFS pointer files are recognised and not scanned. Reads go through the package
+(contained, capped), except that a large file of a local package is memory-mapped by its source
+(``pkg.mapped(rel)``: a read-only ``mmap`` of a contained regular file, None when the source
+cannot map) and scanned in place, so the size cap (``--max-pickle-bytes``) only bounds remote reads.
 
 Each file is also placed relative to MLmodel: ``referenced`` is the MLmodel pointer that names
 it, or names a directory holding it (pytorch ``model_data: data`` holds ``data/model.pth``);
@@ -20,6 +21,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from modelcheck.formats.flavors import PYFUNC, pickled_keys
 from modelcheck.formats.pickle.scanner import PICKLE_EXTS, PickleScan, scan_bytes
 from modelcheck.package.model_package import ModelPackage
 from modelcheck.records import Record
@@ -34,16 +36,9 @@ SKIP_SNIFF = (".json", ".yaml", ".yml", ".txt", ".md", ".py", ".csv", ".tsv", ".
               ".png", ".jpg", ".jpeg", ".gif", ".svg", ".parquet", ".crc", ".pb", ".onnx",
               ".ubj", ".xgb", ".lgb", ".cbm", ".h5", ".keras", ".safetensors", ".skops",
               ".index", ".npy", ".npz", ".cfg", ".ini", ".toml", ".ipynb", ".log")
-PICKLE_KEYS = {  # flavor -> keys whose file is a pickle
-    "sklearn": ("pickled_model",),
-    "python_function": ("python_model", "model_path", "data"),
-    "statsmodels": ("data",),
-    "paddle": ("pickled_model",),
-    "lightgbm": ("data",),
-    "pmdarima": ("data",),
-    "prophet": ("data",),
-    "pytorch": ("model_data",),
-}
+# python_function keys whose file may be a pickle; a built-in flavor's pickled keys come from
+# formats.flavors.pickled_keys (by what MLflow writes: prophet's model.pr is JSON, not a pickle)
+PYFUNC_PICKLE_KEYS = ("python_model", "model_path", "data")
 LFS_HEAD = b"version https://git-lfs.github.com/spec/"
 # flavor keys whose path is not something the flavor deserializes
 NOT_LOADED_KEYS = ("code", "env", "conda", "virtualenv", "python_env", "code_paths")
@@ -77,7 +72,10 @@ def named_pickles(pkg: ModelPackage) -> dict[str, str]:
     """Package-relative path -> MLmodel pointer, for files MLmodel names as pickles."""
     out: dict[str, str] = {}
     for flavor, conf in pkg.flavors.items():
-        for key in PICKLE_KEYS.get(flavor, ()):
+        if not isinstance(conf, dict):
+            continue
+        keys = PYFUNC_PICKLE_KEYS if flavor == PYFUNC else pickled_keys(flavor, conf)
+        for key in keys:
             val = conf.get(key)
             if not isinstance(val, str) or not val:
                 continue
@@ -86,7 +84,9 @@ def named_pickles(pkg: ModelPackage) -> dict[str, str]:
                 continue
             if flavor == "sklearn" and rel.endswith(".skops"):
                 continue
-            if flavor in ("python_function", "lightgbm") and key != "python_model" \
+            # pyfunc's model_path/data name whatever the native flavor wrote (skops, JSON, a
+            # native format...): a pickle only when it looks like one
+            if flavor == PYFUNC and key != "python_model" \
                     and not _sniff(pkg, rel) and not rel.endswith(PICKLE_EXTS):
                 continue
             out.setdefault(rel, f"/flavors/{flavor}/{key}")

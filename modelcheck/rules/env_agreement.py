@@ -6,7 +6,12 @@ import re
 
 from packaging.version import Version
 
-from modelcheck.formats.flavors import FLAVOR_LIBRARIES, FLAVOR_MODULES, library_version_text
+from modelcheck.formats.flavors import (
+    FLAVOR_LIBRARIES,
+    FLAVOR_MODULES,
+    LGB_BOOSTER,
+    library_version_text,
+)
 from modelcheck.formats.requirements.importmap import (
     carriers,
     distributions_for,
@@ -452,11 +457,14 @@ def serialization_dependency_missing(pkg):
     What it checks
     A `sklearn` or `lightgbm` flavor with `serialization_format: skops` needs `skops` in the
     requirements; `serialization_format: cloudpickle` needs `cloudpickle`. MLflow adds these
-    itself (2.x sklearn adds `cloudpickle==`, 3.14+ adds `skops==`). When the library is only
-    installed as a dependency of a required distribution (`mlflow` depends on `skops` in 3.x,
-    `pycaret` on `mlflow`: read from the distributions' real metadata), or of the MLflow that
-    loads the model (`mlflow-skinny` depends on `cloudpickle`, so a loading environment always
-    has it), it is a note: it installs, but unpinned.
+    itself (2.x sklearn adds `cloudpickle==`, 3.14+ adds `skops==`). A lightgbm flavor whose
+    `model_class` is `lightgbm.basic.Booster` (MLflow's default when absent) is skipped: MLflow
+    saves a Booster natively (`model.lgb`) and loads it with `lightgbm.Booster(model_file=...)`,
+    whatever `serialization_format` says (3.x records `skops` for it anyway). When the library
+    is only installed as a dependency of a required distribution (`mlflow` depends on `skops`
+    in 3.x, `pycaret` on `mlflow`: read from the distributions' real metadata), or of the MLflow
+    that loads the model (`mlflow-skinny` depends on `cloudpickle`, so a loading environment
+    always has it), it is a note: it installs, but unpinned.
 
     Why it matters
     Loading the model in a rebuilt environment imports that library first; without it the load
@@ -477,6 +485,8 @@ def serialization_dependency_missing(pkg):
         conf = pkg.flavors.get(flavor)
         if conf is None:
             continue
+        if flavor == "lightgbm" and conf.get("model_class", LGB_BOOSTER) == LGB_BOOSTER:
+            continue  # a Booster is saved and loaded natively; the format is not used
         fmt = conf.get("serialization_format")
         dep = _SER_DEPS.get(fmt) if isinstance(fmt, str) else None
         if dep is None or _find(reqs, (dep,)) or _conda_has(env, dep):
