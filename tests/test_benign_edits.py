@@ -2,13 +2,16 @@
 
 Each case copies clean packages written by real MLflow (tests/fixtures/mlflow/) and applies
 one edit people make by hand or by tooling: Windows line endings, a UTF-8 byte-order mark on
-the YAML and requirement files, trailing spaces, YAML comments, reordered keys, quoted scalars,
-an empty ``code/`` directory. MLflow 3.18 and 2.17 load each edited package (checked by hand
-with the real libraries: PyYAML strips the BOM, pip's reader strips it too, YAML ignores
-comments, order and quoting). The findings must be the same as for the unedited package.
+the YAML files, trailing spaces, YAML comments, reordered keys, quoted scalars, an empty
+``code/`` directory. MLflow 3.18 and 2.17 load each edited package (checked by hand with the
+real libraries: PyYAML strips the BOM, YAML ignores comments, order and quoting). The findings
+must be the same as for the unedited package.
 
-The one BOM that MLflow does choke on, in ``input_example.json`` (``json.load`` raises
-"Unexpected UTF-8 BOM"), is MC402's failing fixture tests/rules/MC402/fail/utf8-bom.
+A BOM is not benign everywhere. In ``input_example.json`` MLflow chokes on it (``json.load``
+raises "Unexpected UTF-8 BOM": MC402's failing fixture tests/rules/MC402/fail/utf8-bom). In
+``requirements.txt`` pip strips it, but MLflow's own reader keeps it: with MLflow 3.18,
+``_parse_requirements`` gives ``'\ufeffmlflow==3.18.0'`` for the first line, which its
+dependency check at load time then never matches. That is an MC501 warning, pinned below.
 """
 
 from __future__ import annotations
@@ -40,8 +43,11 @@ def _crlf(pkg: Path) -> None:
     _each(pkg, lambda b: b.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
 
 
+YAML_FILES = ("MLmodel", "conda.yaml", "python_env.yaml")
+
+
 def _bom(pkg: Path) -> None:
-    _each(pkg, lambda b: b"\xef\xbb\xbf" + b)
+    _each(pkg, lambda b: b"\xef\xbb\xbf" + b, YAML_FILES)
 
 
 def _trailing_spaces(pkg: Path) -> None:
@@ -92,3 +98,15 @@ def test_benign_edit_changes_nothing(tmp_path: Path, base: Path, edit: str) -> N
     pkg = copy_package(base, tmp_path / base.name)
     EDITS[edit](pkg)
     assert _findings(pkg) == _findings(base)
+
+
+@pytest.mark.parametrize("base", BASES, ids=lambda p: f"{p.parent.name}-{p.name}")
+def test_bom_on_requirements_is_one_warning(tmp_path: Path, base: Path) -> None:
+    pkg = copy_package(base, tmp_path / base.name)
+    _each(pkg, lambda b: b"\xef\xbb\xbf" + b, ("requirements.txt",))
+    got = check_package(str(pkg)).findings
+    added = [f for f in got if (f.code, f.file) not in
+             {(b.code, b.file) for b in check_package(str(base)).findings}]
+    assert [(f.code, str(f.level), f.file, f.line) for f in added] == \
+        [("MC501", "warning", "requirements.txt", 1)]
+    assert "byte-order mark" in added[0].message and "without a byte-order mark" in added[0].fix
