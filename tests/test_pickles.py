@@ -121,3 +121,27 @@ def test_zip_member_cap(monkeypatch: pytest.MonkeyPatch) -> None:
         zf.writestr("archive/data.pkl", pickle.dumps(list(range(100)), protocol=2))
     scan = scan_bytes(buf.getvalue())
     assert scan.limits and "not scanned" in scan.limits[0]
+
+
+def test_zip_member_with_an_empty_name_is_damage_not_a_crash() -> None:
+    """A torch-style zip whose central directory names a member "" (ZipInfo.is_dir() raises
+    IndexError on it): the scan answers, and still finds the hostile member's globals."""
+    # GLOBAL os.system by STACK_GLOBAL, then STOP (protocol 4), written out: never pickled here
+    payload = (b"\x80\x04\x95\x1c\x00\x00\x00\x00\x00\x00\x00\x8c\x02os\x94\x8c\x06system"
+               b"\x94\x93.")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("archive/data.pkl", payload)
+        zf.writestr("archive/x", b"12")
+    data = buf.getvalue()
+    # rename the second member to "" in the central directory (its local header keeps "x")
+    cd = data.rindex(b"PK\x01\x02")
+    name_len = int.from_bytes(data[cd + 28:cd + 30], "little")
+    data = (data[:cd + 28] + (0).to_bytes(2, "little") + data[cd + 30:cd + 46]
+            + data[cd + 46 + name_len:])
+    eocd = data.rindex(b"PK\x05\x06")
+    size = int.from_bytes(data[eocd + 12:eocd + 16], "little") - name_len
+    data = data[:eocd + 12] + size.to_bytes(4, "little") + data[eocd + 16:]
+    assert any(i.filename == "" for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    scan = scan_bytes(data)
+    assert "os.system" in [g.qualname for g in scan.globals]

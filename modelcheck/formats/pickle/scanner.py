@@ -304,7 +304,7 @@ def _scan_zip(data: bytes, scan: PickleScan, where: str, depth: int,
         return
     total = 0
     for info in infos:
-        if info.is_dir():
+        if info.filename.endswith("/"):  # ZipInfo.is_dir() raises on an empty name
             continue
         name = f"{where}!{info.filename}" if where else info.filename
         named = info.filename.endswith((".pkl", ".pickle"))
