@@ -7,12 +7,13 @@ URLs to :mod:`modelcheck.scan.remote`, and applies the baseline to the report th
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable
 
 from modelcheck.engine.registry import all_rules
 from modelcheck.engine.run import check_package_obj, select_rules, target_error
 from modelcheck.engine.settings import Settings, validate
-from modelcheck.results import Interrupted, PackageResult, Report
+from modelcheck.results import Interrupted, Invocation, PackageResult, Report
 from modelcheck.scan.local import local_package
 
 
@@ -51,7 +52,7 @@ def check(
     registry = all_rules()
     validate(settings, list(registry))
     rules = select_rules(registry, settings)
-    report = Report(rules=rules)
+    report = Report(rules=rules, invocation=_invocation(targets, settings))
     local = [t for t in targets if not is_remote(t)]
     remote = [t for t in targets if is_remote(t)]
     local_done: list[PackageResult] = []
@@ -75,9 +76,21 @@ def check(
         report.packages.extend(remote_done)
         report.interrupted = getattr(exc, "signal", "SIGINT")
         _apply_baseline(report, settings)
+        report.invocation.finished = _now()
         raise Interrupted(report.interrupted, report) from None
     _apply_baseline(report, settings)
+    report.invocation.finished = _now()
     return report
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _invocation(targets: list[str], settings: Settings) -> Invocation:
+    from modelcheck.version import __version__
+
+    return Invocation(__version__, _now(), "", list(targets), settings.as_json())
 
 
 def _apply_baseline(report: Report, settings: Settings) -> None:

@@ -279,31 +279,59 @@ def doc_sections(doc: str) -> dict[str, str]:
 
 
 
+PROVENANCE_KEYS = ("model", "version", "selected_by", "run_id", "source", "status")
+
+
 class PackageResult(Record):
     """The findings for one package."""
 
-    _fields = ("display", "findings", "mlflow_version", "flavors")
+    _fields = ("display", "findings", "mlflow_version", "flavors", "provenance")
 
     def __init__(self, display: str, findings: list[Finding] = FACTORY,
-                 mlflow_version: str | None = None, flavors: tuple[str, ...] = ()) -> None:
+                 mlflow_version: str | None = None, flavors: tuple[str, ...] = (),
+                 provenance: dict[str, str] | None = None) -> None:
         self.display = display
         self.findings = [] if findings is FACTORY else findings
         self.mlflow_version = mlflow_version
         self.flavors = flavors
+        # where a registry package came from (None elsewhere): the keys of PROVENANCE_KEYS
+        # that are known, e.g. {"model": "churn", "version": "3", "selected_by": "@champion",
+        # "run_id": "...", "source": "mlflow-artifacts:/...", "status": "READY"}
+        self.provenance = provenance
 
     @property
     def worst(self) -> Level | None:
         return max((f.level for f in self.findings), default=None)
 
 
+class Invocation(Record):
+    """What a run was, for archived reports: the tool's version, when it started and ended
+    (ISO 8601, UTC), the targets as given, and the effective settings as plain JSON values."""
+
+    _fields = ("tool_version", "started", "finished", "targets", "settings")
+
+    def __init__(self, tool_version: str = "", started: str = "", finished: str = "",
+                 targets: list[str] = FACTORY, settings: dict[str, Any] = FACTORY) -> None:
+        self.tool_version = tool_version
+        self.started = started
+        self.finished = finished
+        self.targets = [] if targets is FACTORY else targets
+        self.settings = {} if settings is FACTORY else settings
+
+
 class Report(Record):
     """The outcome of one run: findings by package, rules run, tool failures."""
 
-    _fields = ("packages", "rules", "notifications", "suppressed", "interrupted", "notes")
+    _fields = ("packages", "rules", "notifications", "suppressed", "interrupted", "notes",
+               "invocation")
+    # what the run was (not what it found): kept out of equality, so two runs of the same
+    # targets compare equal whatever their start times
+    _compare = ("packages", "rules", "notifications", "suppressed", "interrupted", "notes")
 
     def __init__(self, packages: list[PackageResult] = FACTORY, rules: dict[str, Rule] = FACTORY,
                  notifications: list[str] = FACTORY, suppressed: int = 0,
-                 interrupted: str | None = None, notes: list[str] = FACTORY) -> None:
+                 interrupted: str | None = None, notes: list[str] = FACTORY,
+                 invocation: Invocation | None = None) -> None:
         self.packages = [] if packages is FACTORY else packages
         self.rules = {} if rules is FACTORY else rules
         # tool failures (exit 2)
@@ -315,6 +343,7 @@ class Report(Record):
         # what the run passed over on purpose and says so without failing (a symlinked folder
         # discovery did not follow): shown in every report, no effect on the exit code
         self.notes = [] if notes is FACTORY else notes
+        self.invocation = invocation
 
     @property
     def partial(self) -> bool:

@@ -84,6 +84,24 @@ class Settings(Record):
                 best_len, best = len(prefix), Level.parse(lvl)
         return best
 
+    def as_json(self) -> dict[str, Any]:
+        """The effective settings as plain JSON values, for a report's invocation. Storage
+        option values are masked (they may hold credentials); their keys are kept."""
+        out: dict[str, Any] = {}
+        for name in self._fields:
+            value = getattr(self, name)
+            if name == "storage_options":
+                value = {k: "***" for k in value}
+            elif isinstance(value, Level):
+                value = str(value)
+            elif isinstance(value, dict):
+                value = {k: list(v) if isinstance(v, (list, tuple)) else v
+                         for k, v in value.items()}
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[name] = value
+        return out
+
     def path_ignored(self, f: Finding) -> bool:
         if not self.per_path_ignores:
             return False

@@ -183,7 +183,17 @@ def check_one(job: Job, rules: dict[str, Rule], settings: Settings,
               source: Source | BaseException | None = None
               ) -> tuple[PackageResult, list[str]]:
     """One package: fetch what its rules read in one batch (unless ``source`` is given,
-    already fetched), run the rules, collect read problems."""
+    already fetched), run the rules, collect read problems. The result carries the job's
+    provenance (a registry package's name, version, alias...), failed or not."""
+    result, problems = _check_one(job, rules, settings, source)
+    if job.provenance is not None:
+        result.provenance = job.provenance
+    return result, problems
+
+
+def _check_one(job: Job, rules: dict[str, Rule], settings: Settings,
+               source: Source | BaseException | None = None
+               ) -> tuple[PackageResult, list[str]]:
     try:
         if isinstance(source, BaseException):
             raise source

@@ -22,10 +22,12 @@ MLFLOW_PREFIXES = ("models:/", "runs:/", "mlflow-artifacts:/")
 
 @dataclass
 class Job:
-    """One package to check: how to show it and how to build its source."""
+    """One package to check: how to show it and how to build its source; for a registry
+    package, where it came from (copied to its ``PackageResult.provenance``)."""
 
     display: str
     make: Callable[[], Source]
+    provenance: dict[str, str] | None = None
 
 
 class TargetFailed(Exception):
