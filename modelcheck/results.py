@@ -279,7 +279,12 @@ def doc_sections(doc: str) -> dict[str, str]:
 
 
 
-PROVENANCE_KEYS = ("model", "version", "selected_by", "run_id", "source", "status")
+# what a registry package's provenance may hold (all strings): the registered model's name,
+# the version, what selected it ("@champion", "Production", "latest", "version", "*"), every
+# alias pointing at it (comma-separated), its stage ("None" when it has none), the run that
+# logged it, its source URI and the version's status ("READY", "FAILED_REGISTRATION"...)
+PROVENANCE_KEYS = ("model", "version", "selected_by", "aliases", "stage", "run_id", "source",
+                   "status")
 
 
 class PackageResult(Record):
@@ -296,7 +301,8 @@ class PackageResult(Record):
         self.flavors = flavors
         # where a registry package came from (None elsewhere): the keys of PROVENANCE_KEYS
         # that are known, e.g. {"model": "churn", "version": "3", "selected_by": "@champion",
-        # "run_id": "...", "source": "mlflow-artifacts:/...", "status": "READY"}
+        # "aliases": "champion", "stage": "Production", "run_id": "...",
+        # "source": "mlflow-artifacts:/...", "status": "READY"}
         self.provenance = provenance
 
     @property
