@@ -1,10 +1,18 @@
 """A real S3-compatible HTTP server on 127.0.0.1 (moto's), in a child process, for tests and
 the bucket-scan benchmark, plus helpers to fill a bucket with generated model packages.
 
-``python tests/s3server.py PORT [--latency-ms N] [--close]`` serves moto's S3 on
-127.0.0.1:PORT, keeping connections alive like S3 (``--close``: werkzeug's one request per
+``python tests/s3server.py PORT [--latency-ms N] [--close] [--shared PORT2]`` serves moto's S3
+on 127.0.0.1:PORT, keeping connections alive like S3 (``--close``: werkzeug's one request per
 connection); with ``--latency-ms`` every request is held N ms first (a model of a real
-network's first-byte latency, bench only). Requests are counted (``S3Server.stats``).
+network's first-byte latency, bench only): a ``time.sleep`` on the request's own thread, off
+the GIL, so it costs the server no CPU. Requests are counted (``S3Server.stats``).
+
+``s3_server(processes=N)`` runs N such servers the way S3 runs many front ends: each also
+listens on one shared port (``--shared``, SO_REUSEPORT: the kernel spreads the client's
+connections over them), and each holds its own copy of the buckets, so writes go to every
+one (``S3Server.clients()``); ``stats`` adds up the requests and CPU of all of them. One moto
+process (one GIL) cannot use more than one core: a bench that wants the client's limits, not
+moto's, needs several.
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -43,12 +51,20 @@ def free_port() -> int:
 class S3Server:
     endpoint: str
     proc: subprocess.Popen
+    # with several processes: each one's own endpoint (its copy of the buckets), all processes
+    backends: list[str] = field(default_factory=list)
+    procs: list[subprocess.Popen] = field(default_factory=list)
 
-    def client(self, key: str = "admin", secret: str = "admin"):
+    def client(self, key: str = "admin", secret: str = "admin", endpoint: str | None = None):
         import boto3
 
-        return boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1",
-                            aws_access_key_id=key, aws_secret_access_key=secret)
+        return boto3.client("s3", endpoint_url=endpoint or self.endpoint,
+                            region_name="us-east-1", aws_access_key_id=key,
+                            aws_secret_access_key=secret)
+
+    def clients(self, key: str = "admin", secret: str = "admin") -> list:
+        """One client per server process: writes must reach every copy of the buckets."""
+        return [self.client(key, secret, e) for e in self.backends or [self.endpoint]]
 
     def iam(self):
         import boto3
@@ -64,50 +80,81 @@ class S3Server:
     def stats(self, reset: bool = False) -> dict:
         """Requests served since the last reset: ``{"requests": n, "gets": {key: count},
         "lists": n, "heads": n, "cpu_s": server process CPU seconds}`` (test endpoint)."""
-        url = f"{self.endpoint}{STATS_PATH}" + ("?reset=1" if reset else "")
-        with urllib.request.urlopen(url, timeout=10) as resp:
-            return json.loads(resp.read())
+        total: dict = {}
+        for endpoint in self.backends or [self.endpoint]:
+            url = f"{endpoint}{STATS_PATH}" + ("?reset=1" if reset else "")
+            with urllib.request.urlopen(url, timeout=10) as resp:
+                one = json.loads(resp.read())
+            for k, v in one.items():
+                if isinstance(v, dict):
+                    mine = total.setdefault(k, {})
+                    for kk, vv in v.items():
+                        mine[kk] = mine.get(kk, 0) + vv
+                else:
+                    total[k] = total.get(k, 0) + v
+        return total
 
     def deny(self, *patterns: str) -> None:
         """Answer 403 AccessDenied (S3's XML error) for GETs of ``bucket/key`` globs, and for
         listings of a bucket given as ``bucket/``. Enforced by a front on this server: moto's
         own IAM enforcement rejects SigV4 on listings with '/' in the query (moto's bug)."""
-        req = urllib.request.Request(f"{self.endpoint}{DENY_PATH}",
-                                     data=json.dumps(list(patterns)).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            resp.read()
+        for endpoint in self.backends or [self.endpoint]:
+            req = urllib.request.Request(f"{endpoint}{DENY_PATH}",
+                                         data=json.dumps(list(patterns)).encode(),
+                                         method="POST",
+                                         headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                resp.read()
 
 
 @contextlib.contextmanager
-def s3_server(latency_ms: float = 0, keepalive: bool = True) -> Iterator[S3Server]:
-    port = free_port()
-    cmd = [sys.executable, __file__, str(port)]
-    if latency_ms:
-        cmd += ["--latency-ms", str(latency_ms)]
-    if not keepalive:
-        cmd.append("--close")
+def s3_server(latency_ms: float = 0, keepalive: bool = True, processes: int = 1
+              ) -> Iterator[S3Server]:
+    shared = free_port() if processes > 1 else 0
     env = dict(os.environ, **ADMIN)
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    endpoint = f"http://127.0.0.1:{port}"
+    procs: list[subprocess.Popen] = []
+    backends: list[str] = []
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    err = proc.stderr.read().decode() if proc.stderr else ""
-                    raise RuntimeError(f"moto server did not start: {err[-2000:]}") from None
-                time.sleep(0.1)
-        yield S3Server(endpoint, proc)
+        for _ in range(processes):
+            port = free_port()
+            cmd = [sys.executable, __file__, str(port)]
+            if latency_ms:
+                cmd += ["--latency-ms", str(latency_ms)]
+            if not keepalive:
+                cmd.append("--close")
+            if shared:
+                cmd += ["--shared", str(shared)]
+            procs.append(subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.PIPE))
+            backends.append(f"http://127.0.0.1:{port}")
+        for proc, endpoint in zip(procs, backends, strict=True):
+            _wait_up(proc, endpoint)
+        if shared:
+            _wait_up(procs[0], f"http://127.0.0.1:{shared}")
+            yield S3Server(f"http://127.0.0.1:{shared}", procs[0], backends, procs)
+        else:
+            yield S3Server(backends[0], procs[0])
     finally:
-        proc.terminate()
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _wait_up(proc: subprocess.Popen, endpoint: str) -> None:
+    deadline = time.monotonic() + 60
+    while True:
         try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2):
+                return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                err = proc.stderr.read().decode() if proc.stderr else ""
+                raise RuntimeError(f"moto server did not start: {err[-2000:]}") from None
+            time.sleep(0.1)
 
 
 # -- generated packages ----------------------------------------------------------------------
@@ -324,8 +371,9 @@ def _memo_dispatcher():
     return MemoDispatcher
 
 
-def _serve(port: int, latency_ms: float, keepalive: bool = True) -> None:
+def _serve(port: int, latency_ms: float, keepalive: bool = True, shared: int = 0) -> None:
     import logging
+    import threading
 
     from moto.server import create_backend_app
     from werkzeug.serving import make_server
@@ -333,10 +381,19 @@ def _serve(port: int, latency_ms: float, keepalive: bool = True) -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     app = _front(_memo_dispatcher()(create_backend_app), latency_ms)
     handler = _keepalive_handler() if keepalive else None
+    if shared:  # also serve the same app on the port shared with the other processes
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind(("127.0.0.1", shared))
+        sock.listen(1024)
+        front = make_server("127.0.0.1", shared, app, threaded=True, request_handler=handler,
+                            fd=sock.fileno())
+        threading.Thread(target=front.serve_forever, daemon=True).start()
     make_server("127.0.0.1", port, app, threaded=True, request_handler=handler).serve_forever()
 
 
 if __name__ == "__main__":
     args = sys.argv[1:]
     lat = float(args[args.index("--latency-ms") + 1]) if "--latency-ms" in args else 0.0
-    _serve(int(args[0]), lat, keepalive="--close" not in args)
+    share = int(args[args.index("--shared") + 1]) if "--shared" in args else 0
+    _serve(int(args[0]), lat, keepalive="--close" not in args, shared=share)

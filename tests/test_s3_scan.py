@@ -348,3 +348,44 @@ def test_pipeline_reports_a_broken_package_and_goes_on(world):
                      f"{jobs[3].display}: cannot be checked: OSError: batch failed"]
     assert [f.code for f in got[1].findings] == ["MC902"]
     assert not [f for r in got[:1] + got[4:] for f in r.findings if f.code.startswith("MC9")]
+
+
+def test_jobs_are_consumed_lazily_in_order_with_provenance(world):
+    """A planner may be a generator (a registry lister paging): checking starts before it
+    ends, progress says (done, jobs seen so far), results keep job order, and a package that
+    cannot be checked keeps its job's provenance."""
+    from modelcheck.engine.registry import all_rules
+    from modelcheck.engine.run import select_rules
+    from modelcheck.scan.remote import plan, run_jobs
+    from modelcheck.sources.plan import Job
+
+    settings = _settings(world, jobs=4)
+    denied = world["denied_ml"] + world["denied_env"]
+    planned = [j for j in plan("s3://models/fleet/team2", settings)
+               if not any(j.display.endswith(d) for d in denied)][:12]
+    seen: list[tuple[int, int]] = []
+    done_when_yielded: list[int] = []
+
+    def boom():
+        raise RuntimeError("no source")
+
+    def lister():
+        for k, job in enumerate(planned):
+            done_when_yielded.append(len(seen))
+            if k == 9:
+                yield Job("s3://models/gone", boom, {"name": "m", "version": "9"})
+            yield Job(job.display, job.make, {"name": "m", "version": str(k)})
+
+    notes: list[str] = []
+    got = run_jobs(lister(), select_rules(all_rules(), settings), settings, notes,
+                   lambda i, n: seen.append((i, n)))
+    want = [j.display for j in planned]
+    want.insert(9, "s3://models/gone")
+    assert [r.display for r in got] == want
+    assert [r.provenance["version"] for r in got] == [str(k) for k in range(9)] + ["9"] + \
+        [str(k) for k in range(9, 12)]
+    assert done_when_yielded[-1] > 0  # packages were checked before the listing ended
+    assert any(n < len(want) for _, n in seen) and seen[-1] == (len(want), len(want))
+    assert [i for i, _ in seen] == list(range(1, len(want) + 1))
+    assert notes == ["s3://models/gone: cannot be checked: RuntimeError: no source"]
+    assert [f.code for f in got[9].findings] == ["MC902"]

@@ -1,18 +1,24 @@
 """Check packages behind URLs: fsspec URLs (s3://, gs://, az://, file://, ...) and MLflow URIs.
 
-Each target is listed once. Then up to ``--jobs`` packages are in flight at once: the files
-a package's rules will read are fetched in one concurrent batch (on the backend's event loop
-when it is async, like s3fs: no thread waits on the network), and the rules run on a thread
-as each batch lands. Targets that cannot be listed, and files that cannot be read,
-become tool notifications (exit 2); the rest of the scan goes on.
+Targets are planned into jobs (one per package) lazily: checking starts with the first job,
+while a lister may still be paging. Up to ``--jobs`` packages are in flight at once, and at
+most FLIGHT_BYTES of their prefetched files: the files a package's rules will read are fetched
+in one concurrent batch on the backend's event loop when it is async (s3fs: raw keep-alive
+GETs with callbacks, no thread and no task per request), and the rules run on the calling
+thread as each batch lands (no thread per package: the hand-offs and the GIL would cost more
+than the rules). A package likely to read outside its batch (a big file some rule may peek
+at), or whose source is not async, is checked on a thread instead, so such reads overlap.
+Results come back in job order. Targets that cannot be listed, and files that cannot be
+read, become tool notifications (exit 2); the rest of the scan goes on.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import queue
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 from modelcheck.engine.run import check_package_obj, target_error
 from modelcheck.engine.settings import Settings
@@ -30,28 +36,45 @@ from modelcheck.sources.plan import (
     plan_local,
 )
 
+FLIGHT_BYTES = 256 * 1024 * 1024  # most prefetched bytes held by the packages in flight
+SIDE_THREADS = 16  # most threads checking packages that read outside their batch
+
+Item = tuple[PackageResult, list[str]]
+
+
+class _Failed:
+    """A target that could not be planned, in its place in the stream of jobs."""
+
+    def __init__(self, item: Item) -> None:
+        self.item = item
+
 
 def check_remote(targets: list[str], rules: dict[str, Rule], settings: Settings,
                  notifications: list[str], *,
                  progress: Callable[[int, int], None] | None = None,
                  done: list[PackageResult] | None = None) -> list[PackageResult]:
     """Check every package under ``targets`` (URLs); tool failures go to ``notifications``.
+    Results come in target order, then job order; a target that cannot be listed is one
+    MC902 result in its place.
 
     When a ``KeyboardInterrupt`` stops the scan, ``done`` holds the packages that finished
-    (the threads still in flight are abandoned, not waited for)."""
+    (the work still in flight is abandoned, not waited for)."""
     results: list[PackageResult] = [] if done is None else done
-    jobs: list[Job] = []
+    results.extend(run_jobs(_stream(targets, settings), rules, settings, notifications,
+                            progress, done=results))
+    return results
+
+
+def _stream(targets: list[str], settings: Settings) -> Iterator[Job | _Failed]:
+    """Each target's jobs, planned lazily (a planner may be a generator that pages)."""
     for t in targets:
         try:
-            found = plan(t, settings)
+            for job in plan(t, settings):
+                if not settings.excluded(job.display):
+                    yield job
         except TargetFailed as exc:
             msg = f"{t}: {exc}"
-            results.append(target_error(t, msg))
-            notifications.append(msg)
-            continue
-        jobs.extend(j for j in found if not settings.excluded(j.display))
-    results.extend(run_jobs(jobs, rules, settings, notifications, progress, done=results))
-    return results
+            yield _Failed((target_error(t, msg), [msg]))
 
 
 def plan(target: str, settings: Settings) -> list[Job]:
@@ -69,25 +92,29 @@ def options_of(settings: Settings) -> SourceOptions:
     return SourceOptions(settings.storage_options, settings.jobs)
 
 
-def run_jobs(jobs: list[Job], rules: dict[str, Rule], settings: Settings,
+def run_jobs(jobs: Iterable[Job], rules: dict[str, Rule], settings: Settings,
              notifications: list[str],
              progress: Callable[[int, int], None] | None,
              done: list[PackageResult] | None = None) -> list[PackageResult]:
-    """Check packages, up to ``--jobs`` in flight; results come back in job order. On a
-    ``KeyboardInterrupt`` the packages finished so far are appended to ``done``."""
-    n = len(jobs)
-    if not n:
+    """Check packages, up to ``--jobs`` in flight; results come back in job order.
+    ``jobs`` may be a generator: it is consumed as the scan goes, and ``progress`` gets
+    ``(done, jobs seen so far)`` until it ends. On a ``KeyboardInterrupt`` the packages
+    finished so far are appended to ``done``."""
+    known = len(jobs) if isinstance(jobs, (list, tuple)) else None
+    if known == 0:
         return []
-    workers = max(1, min(settings.jobs or DEFAULT_JOBS, n))
-    out: list[tuple[PackageResult, list[str]] | None] = [None] * n
+    workers = max(1, settings.jobs or DEFAULT_JOBS)
+    if known is not None:
+        workers = min(workers, known)
+    out: list[Item | None] = []
     try:
         if workers == 1:
-            for i, job in enumerate(jobs):
-                out[i] = check_one(job, rules, settings)
+            for job in jobs:
+                out.append(_failed_or(job, lambda j: check_one(j, rules, settings)))
                 if progress:
-                    progress(i + 1, n)
+                    progress(len(out), known or len(out))
         else:
-            _pipeline(jobs, rules, settings, workers, out, progress)
+            _Flight(rules, settings, workers, out, progress, known).run(iter(jobs))
     except KeyboardInterrupt:
         for item in out:
             if item is not None and done is not None:
@@ -102,81 +129,171 @@ def run_jobs(jobs: list[Job], rules: dict[str, Rule], settings: Settings,
     return results
 
 
-def _pipeline(jobs: list[Job], rules: dict[str, Rule], settings: Settings, workers: int,
-              out: list, progress: Callable[[int, int], None] | None) -> None:
-    """Keep ``workers`` packages in flight: each one's batch is fetched on the backend's loop
-    (or, for sync sources, on a thread), then its rules run on the rule threads."""
-    landed: queue.Queue[tuple[int, tuple[PackageResult, list[str]]]] = queue.Queue()
-    # one thread per package in flight: rules mostly run on data already fetched, but a read
-    # outside the batch (a big file, one the plan did not foresee) blocks its thread
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="modelcheck")
-    try:
-        _feed(jobs, rules, settings, workers, out, progress, pool, landed)
-    except BaseException:
-        # Ctrl-C or SIGTERM: stop now. Leaving a `with` would wait for every thread, and a
-        # thread may wait on the network for a long time; queued work is cancelled and the
-        # threads in flight are abandoned (the command line exits right after the reports).
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
+def _failed_or(job: Job | _Failed, check: Callable[[Job], Item]) -> Item:
+    return job.item if isinstance(job, _Failed) else check(job)
 
 
-def _feed(jobs: list[Job], rules: dict[str, Rule], settings: Settings, workers: int,
-          out: list, progress: Callable[[int, int], None] | None, pool: ThreadPoolExecutor,
-          landed: queue.Queue) -> None:
-    n = len(jobs)
+class _Flight:
+    """The packages in flight. The calling thread takes jobs from the stream, hands async
+    sources' batches to their loop (one wake-up for all the batches started together), and
+    runs the rules as batches land; other packages are checked on threads."""
 
-    def finish(i: int, job: Job, source: Source | BaseException, fetch: bool = False
-               ) -> None:
+    def __init__(self, rules: dict[str, Rule], settings: Settings, workers: int,
+                 out: list[Item | None], progress: Callable[[int, int], None] | None,
+                 known: int | None) -> None:
+        self.rules, self.settings, self.workers = rules, settings, workers
+        self.out, self.progress, self.known = out, progress, known
+        # ("fetched", i, job, source or the exception) or ("checked", i, item, nbytes)
+        self.landed: queue.Queue[tuple] = queue.Queue()
+        self.in_flight = 0
+        self.bytes = 0
+        self.finished = 0
+        self._pool: ThreadPoolExecutor | None = None
+        # batches to start on each event loop, and the loops already woken up for theirs
+        self._starts: dict[asyncio.AbstractEventLoop, collections.deque] = {}
+        self._woken: set[asyncio.AbstractEventLoop] = set()
+
+    def pool(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=min(self.workers, SIDE_THREADS),
+                                            thread_name_prefix="modelcheck")
+        return self._pool
+
+    def run(self, jobs: Iterator[Job | _Failed]) -> None:
         try:
-            prefetch = getattr(source, "prefetch", None) if fetch else None
-            if prefetch is not None:
-                prefetch(settings.text_cap, settings.max_pickle_bytes)
-        except Exception as exc:  # noqa: BLE001 - reported by check_one
-            source = exc
-        try:
-            landed.put((i, check_one(job, rules, settings, source)))
-        except BaseException as exc:  # the scan waits for every package: always answer
-            msg = f"{job.display}: cannot be checked: {type(exc).__name__}: {exc}"
-            landed.put((i, (target_error(job.display, msg), [msg])))
+            self._run(jobs)
+        except BaseException:
+            # Ctrl-C or SIGTERM: stop now. Waiting for the threads could take long (one may
+            # wait on the network); queued work is cancelled, the rest abandoned (the
+            # command line exits right after the reports).
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
             raise
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
 
-    def start(i: int) -> None:
-        job = jobs[i]
+    def _run(self, jobs: Iterator[Job | _Failed]) -> None:
+        more = True
+        while True:
+            while more and self.in_flight < self.workers and \
+                    (self.bytes < FLIGHT_BYTES or not self.in_flight):
+                job = next(jobs, None)
+                if job is None:
+                    more = False
+                    break
+                self.out.append(None)
+                self._start(len(self.out) - 1, job)
+            if not self.in_flight:
+                if more:
+                    continue
+                return
+            self._land(*self.landed.get())
+            while True:  # every batch that landed meanwhile, before the loop is woken again
+                try:
+                    self._land(*self.landed.get_nowait())
+                except queue.Empty:
+                    break
+
+    def _start(self, i: int, job: Job | _Failed) -> None:
+        if isinstance(job, _Failed):
+            self._finish(i, job.item)
+            return
         try:
             source = job.make()
             loop = getattr(source, "loop", None)
+            plan = getattr(source, "plan", None) if loop is not None else None
+            want = plan(self.settings.text_cap, self.settings.max_pickle_bytes) \
+                if plan is not None else None
         except Exception as exc:  # noqa: BLE001 - reported by check_one
-            pool.submit(finish, i, job, exc)
+            self._finish(i, check_one(job, self.rules, self.settings, exc))
             return
-        if loop is None:
-            pool.submit(finish, i, job, source, True)
+        self.in_flight += 1
+        if loop is None:  # a sync source: fetched and checked on a thread
+            self.pool().submit(self._on_thread, i, job, source, True, 0)
             return
-        fut = asyncio.run_coroutine_threadsafe(source.afetch(settings.text_cap,
-                                                            settings.max_pickle_bytes), loop)
+        nbytes = getattr(source, "planned_bytes", 0) if want is not None else 0
+        self.bytes += nbytes
+        starts = self._starts.get(loop)
+        if starts is None:
+            starts = self._starts[loop] = collections.deque()
+        starts.append((i, job, source, want, nbytes))
+        if loop not in self._woken:
+            self._woken.add(loop)
+            loop.call_soon_threadsafe(self._start_batches, loop)
 
-        def fetched(f: Future, i: int = i, job: Job = job, source: Source = source) -> None:
+    def _start_batches(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On ``loop``: start every batch queued for it since its last wake-up."""
+        self._woken.discard(loop)
+        starts = self._starts[loop]
+        put = self.landed.put
+        cap, pickle_cap = self.settings.text_cap, self.settings.max_pickle_bytes
+        while starts:
+            i, job, source, want, nbytes = starts.popleft()
             try:
-                err = f.exception()
-            except BaseException as exc:  # noqa: BLE001 - cancelled: the loop stopped
-                err = exc
-            try:
-                pool.submit(finish, i, job, source if err is None else err)
-            except RuntimeError:  # the scan was stopped (pool shut down): nothing to report
-                pass
+                fast = getattr(source, "start_fetch", None) if want is not None else None
+                if fast is not None and fast(want, lambda i=i, j=job, s=source, n=nbytes:
+                                             put(("fetched", i, j, s, n))):
+                    continue
+                coro = source.afetch(cap, pickle_cap) if want is None else \
+                    source.afetch(cap, pickle_cap, want)
+                task = asyncio.ensure_future(coro)
+            except Exception as exc:  # noqa: BLE001 - reported by check_one
+                put(("fetched", i, job, exc, nbytes))
+                continue
+            task.add_done_callback(lambda t, i=i, j=job, s=source, n=nbytes:
+                                   put(("fetched", i, j, _outcome(t, s), n)))
 
-        fut.add_done_callback(fetched)
+    def _land(self, what: str, i: int, job_or_item, payload, nbytes: int) -> None:
+        if what == "checked":
+            self._done(i, job_or_item, nbytes)
+            return
+        job, source = job_or_item, payload
+        if getattr(source, "late_likely", False):
+            self.pool().submit(self._on_thread, i, job, source, False, nbytes)
+            return
+        self._done(i, check_one(job, self.rules, self.settings, source), nbytes)
 
-    started = done = 0
-    while done < n:
-        while started < n and started - done < workers:
-            start(started)
-            started += 1
-        i, item = landed.get()
-        out[i] = item
-        done += 1
-        if progress:
-            progress(done, n)
+    def _on_thread(self, i: int, job: Job, source: Source, fetch: bool, nbytes: int) -> None:
+        try:
+            if fetch and getattr(source, "prefetch", None) is not None:
+                try:
+                    source.prefetch(self.settings.text_cap, self.settings.max_pickle_bytes)
+                except Exception as exc:  # noqa: BLE001 - reported by check_one
+                    source = exc
+            item = check_one(job, self.rules, self.settings, source)
+        except BaseException as exc:  # the scan waits for every package: always answer
+            msg = f"{job.display}: cannot be checked: {type(exc).__name__}: {exc}"
+            self.landed.put(("checked", i, _with_provenance(job, target_error(job.display,
+                                                                               msg), [msg]),
+                             None, nbytes))
+            raise
+        self.landed.put(("checked", i, item, None, nbytes))
+
+    def _done(self, i: int, item: Item, nbytes: int) -> None:
+        self.in_flight -= 1
+        self.bytes -= nbytes
+        self._finish(i, item)
+
+    def _finish(self, i: int, item: Item) -> None:
+        self.out[i] = item
+        self.finished += 1
+        if self.progress:
+            self.progress(self.finished, self.known or len(self.out))
+
+
+def _outcome(task: asyncio.Future, source: Source) -> Source | BaseException:
+    """The source once its batch task ended, or what stopped the batch."""
+    try:
+        err = task.exception()
+    except BaseException as exc:  # noqa: BLE001 - cancelled: the loop stopped
+        err = exc
+    return source if err is None else err
+
+
+def _with_provenance(job: Job, result: PackageResult, problems: list[str]) -> Item:
+    if job.provenance is not None:
+        result.provenance = job.provenance
+    return result, problems
 
 
 def check_one(job: Job, rules: dict[str, Rule], settings: Settings,
@@ -185,10 +302,7 @@ def check_one(job: Job, rules: dict[str, Rule], settings: Settings,
     """One package: fetch what its rules read in one batch (unless ``source`` is given,
     already fetched), run the rules, collect read problems. The result carries the job's
     provenance (a registry package's name, version, alias...), failed or not."""
-    result, problems = _check_one(job, rules, settings, source)
-    if job.provenance is not None:
-        result.provenance = job.provenance
-    return result, problems
+    return _with_provenance(job, *_check_one(job, rules, settings, source))
 
 
 def _check_one(job: Job, rules: dict[str, Rule], settings: Settings,

@@ -19,6 +19,7 @@ import inspect
 import posixpath
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -327,6 +328,8 @@ class ListingSource(Source):
         self._prefix = prefix  # of this package's keys in the listing
         self._lock = threading.Lock()
         self._cache: dict[str, bytes | BaseException] = {}
+        self.late_likely = False  # set by plan(): some read will happen outside the batch
+        self.planned_bytes = 0  # set by plan(): bytes the batch holds
         self._entries: dict[str, Entry] = {}
         for rel, size in files.items():
             self._entries[rel] = Entry(rel, "file", size)
@@ -361,13 +364,19 @@ class ListingSource(Source):
         at most BATCH_BYTES of them (``cap``: the text size limit; ``pickle_cap``: pickles')."""
         limit = min(cap, WHOLE_BELOW)
         out, total = [], 0
+        self.late_likely = False
         for rel, e in self._entries.items():
-            if e.kind == "file" and rel not in self._cache \
-                    and planned(rel, e.size, limit, pickle_cap):
+            if e.kind != "file" or rel in self._cache:
+                continue
+            if planned(rel, e.size, limit, pickle_cap):
                 if total + e.size > BATCH_BYTES:
+                    self.late_likely = True
                     continue
                 total += e.size
                 out.append(rel)
+            elif e.size > limit and not rel.lower().endswith(UNREAD_EXTS):
+                self.late_likely = True  # a rule may read (a part of) it: outside the batch
+        self.planned_bytes = total
         return out
 
     def prefetch(self, cap: int, pickle_cap: int = 0) -> None:
@@ -392,9 +401,49 @@ class ListingSource(Source):
             if isinstance(value, (bytes, BaseException)):
                 self._keep(n, value)
 
-    async def afetch(self, cap: int, pickle_cap: int = 0) -> None:
+    def start_fetch(self, want: list[str], done: Callable[[], None]) -> bool:
+        """Fetch ``want`` (from :meth:`plan`) without a task, on the backend's loop thread:
+        each file's direct GET calls back; ``done()`` is called once all have landed. False
+        (nothing started) where this fast path does not apply: then await :meth:`afetch`."""
+        direct = _direct_for(self.fs)
+        if direct is None or not want or not direct.ready(self.base):
+            return False
+        listing = self._listing
+        if listing is not None and listing.shared and \
+                any(self._prefix + rel in listing.shared for rel in want):
+            return False  # files shared with a nested package: afetch fetches them once
+        left = [len(want)]
+
+        def landed(rel: str, value: bytes | BaseException) -> None:
+            self._keep(rel, value)
+            left[0] -= 1
+            if not left[0]:
+                done()
+
+        def answered(rel: str, got: Any) -> None:
+            if got is None:  # not for the direct path: s3fs reads it and reports errors
+                asyncio.ensure_future(self._s3fs_read(rel, direct, landed))
+            else:
+                landed(rel, got)
+
+        for rel in want:
+            direct.start(self._path(rel), self._entries[rel].size,
+                         lambda got, rel=rel: answered(rel, got))
+        return True
+
+    async def _s3fs_read(self, rel: str, direct: Any, landed: Callable) -> None:
+        path = self._path(rel)
+        try:
+            data = await self.fs._cat_file(path, **_cat_kwargs(self.fs))
+            direct.s3fs_read(path)
+        except Exception as exc:  # noqa: BLE001 - a read problem of that file
+            data = exc
+        landed(rel, data)
+
+    async def afetch(self, cap: int, pickle_cap: int = 0, want: list[str] | None = None
+                     ) -> None:
         """:meth:`prefetch` as a coroutine, on the backend's loop (``self.loop``)."""
-        want = self.plan(cap, pickle_cap)
+        want = self.plan(cap, pickle_cap) if want is None else want
         if not want:
             return
         kw = _cat_kwargs(self.fs)

@@ -4,31 +4,38 @@ A bucket scan reads a few small files per package (MLmodel, the environment file
 example). Through s3fs each GET runs botocore's whole per-call pipeline (parameter checks,
 endpoint rules, about forty event hooks, response parsing): about 1 ms of CPU, several times
 the cost of the HTTP request itself, and in a scan the client's CPU is what limits ``--jobs``.
-:class:`DirectS3` sends those GETs itself, on the very aiohttp session (connection pool, TLS
-settings, timeouts) of the s3fs client, signed by botocore's own SigV4 signer with that
-client's credentials; the object's URL is the one botocore builds (learnt once per bucket from
-a presigned URL, so addressing style and region rules stay botocore's).
+:class:`DirectS3` sends those GETs itself, as raw HTTP/1.1 keep-alive requests
+(:mod:`modelcheck.sources.s3_http`) with the s3fs client's TLS settings, timeouts, pool size
+and credentials, SigV4-signed with a signing key cached per day; the object's URL is the one
+botocore builds (learnt once per bucket from a presigned URL, so addressing style and region
+rules stay botocore's).
 
 It is only an optimisation, used where nothing unusual is configured (no proxy, no
 requester-pays, SSE-C or versioned reads, default signing). Any answer but a plain 200 with
 the expected length, or S3's AccessDenied / NoSuchKey once the bucket has served a GET, makes
 :meth:`DirectS3.get` return None: the caller reads the file through s3fs, which reports errors
-its usual way; if s3fs can read what the direct GET could not, the bucket goes back to s3fs.
+its usual way; if s3fs can read what the direct GET could not (and the network did not fail
+it: a reset, a timeout), the bucket goes back to s3fs.
 Redirects are never followed; nothing here logs URLs or headers (they carry signatures).
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import re
+import time
 import weakref
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote, urlsplit
 
+from modelcheck.sources.s3_http import GiveUp, Pool, Signer
 from modelcheck.version import __version__
 
 PROBE_KEY = "modelcheck-probe"
 USER_AGENT = f"modelcheck/{__version__} (direct GET)"
-ERROR_BODY_MAX = 16 * 1024
+CREDENTIALS_AGE = 60.0  # seconds between looks at the client's (maybe refreshed) credentials
 _ERRORS = {"AccessDenied": PermissionError, "NoSuchKey": FileNotFoundError}
 _STATE: weakref.WeakKeyDictionary[Any, DirectS3 | None] = weakref.WeakKeyDictionary()
 
@@ -70,16 +77,39 @@ def s3_error(body: bytes) -> BaseException | None:
 
 
 class _Bucket:
-    """What one bucket's GETs need: URL prefix, signer inputs, the HTTP session."""
+    """What one bucket's GETs need: the URL path prefix, the signer, the connection pool."""
 
-    def __init__(self, prefix: str, session: Any, credentials: Any, region: str,
-                 timeout: Any) -> None:
-        self.prefix = prefix
-        self.session = session
+    def __init__(self, prefix: str, pool: Pool, host: str, credentials: Any,
+                 region: str, https: bool) -> None:
+        self.prefix = prefix  # URL path of the bucket's keys ("/bucket/" or "/")
+        self.pool = pool
+        self.host = host
         self.credentials = credentials  # None: unsigned (anonymous) requests
         self.region = region
-        self.timeout = timeout
+        self.https = https
+        self.signer: Signer | None = None
+        self.signed_at = -1e9
+        self.refreshing = False
         self.proven = False  # S3 accepted our signature: later errors are the objects'
+        self.fixed = f"Host: {host}\r\nUser-Agent: {USER_AGENT}\r\nAccept-Encoding: identity\r\n"
+
+    async def sign_with_current(self) -> None:
+        """Take the client's current credentials (refreshable ones renew themselves)."""
+        if self.credentials is None:
+            return
+        got = self.credentials.get_frozen_credentials()
+        creds = await got if inspect.isawaitable(got) else got
+        s = self.signer
+        if s is None or (s.access_key, s.secret_key, s.token) != \
+                (creds.access_key, creds.secret_key, creds.token):
+            self.signer = Signer(creds.access_key, creds.secret_key, creds.token, self.region,
+                                 self.host, self.https)
+        self.signed_at = time.monotonic()
+
+    def head(self, key: str) -> bytes:
+        path = self.prefix + quote(key, safe="/~")
+        signed = self.signer.headers(path) if self.signer is not None else ""
+        return f"GET {path} HTTP/1.1\r\n{self.fixed}{signed}\r\n".encode()
 
 
 class DirectS3:
@@ -89,8 +119,27 @@ class DirectS3:
         self.fs = fs
         self._buckets: dict[str, _Bucket | None] = {}
         self._pending: dict[str, asyncio.Future] = {}
+        self._pools: dict[tuple, Pool] = {}
+        self._network_faults: set[str] = set()  # paths given up on for a network failure
         self.used = 0  # GETs answered here (tests and the benchmark read it)
         self.fallbacks = 0  # GETs handed back to s3fs
+
+    def ready(self, path: str) -> bool:
+        """True when ``path``'s bucket is set up (then :meth:`start` answers for it)."""
+        return path.partition("/")[0] in self._buckets
+
+    def start(self, path: str, size: int, done: Callable[[Any], None]) -> bool:
+        """:meth:`get` with a callback, for a bucket already set up (on the loop's thread);
+        False (``done`` never called) when it is not: then use :meth:`get`."""
+        bucket, _, key = path.partition("/")
+        if bucket not in self._buckets:
+            return False
+        b = self._buckets[bucket]
+        if b is None or not key:
+            done(None)
+            return True
+        self._send(b, path, key, size, done)
+        return True
 
     async def get(self, path: str, size: int) -> bytes | BaseException | None:
         """The whole object at ``path`` ("bucket/key") of ``size`` bytes (from the listing);
@@ -103,55 +152,52 @@ class DirectS3:
         b = await self._bucket(bucket)
         if b is None:
             return None
+        fut = asyncio.get_running_loop().create_future()
+        self._send(b, path, key, size, fut.set_result)
+        return await fut
+
+    def _send(self, b: _Bucket, path: str, key: str, size: int,
+              done: Callable[[Any], None]) -> None:
+        if b.credentials is not None and time.monotonic() - b.signed_at > CREDENTIALS_AGE \
+                and not b.refreshing:
+            b.refreshing = True
+            asyncio.ensure_future(self._refresh(b))
+
+        def answer(got: Any) -> None:
+            if isinstance(got, bytes):
+                b.proven = True
+                self.used += 1
+                done(got)
+                return
+            if isinstance(got, tuple):
+                err = s3_error(got[1])
+                if err is not None and b.proven:
+                    self.used += 1
+                    done(err)
+                    return
+            elif isinstance(got, GiveUp) and got.transport:
+                self._network_faults.add(path)
+            self.fallbacks += 1
+            done(None)
+
+        b.pool.get(b.head(key), size, answer)
+
+    async def _refresh(self, b: _Bucket) -> None:
         try:
-            got = await self._fetch(b, key, size)
-        except Exception:  # noqa: BLE001 - any failure: s3fs reads it and reports it
-            got = None
-        if isinstance(got, bytes):
-            b.proven = True
-            self.used += 1
-            return got
-        if got is not None and b.proven:
-            self.used += 1
-            return got
-        self.fallbacks += 1
-        return None
+            await b.sign_with_current()
+        except Exception:  # noqa: BLE001 - keep signing with what we have; S3 will say
+            pass
+        finally:
+            b.refreshing = False
 
     def s3fs_read(self, path: str) -> None:
         """s3fs read ``path`` after :meth:`get` gave up on it: then this bucket's direct
-        GETs are wrong somehow (not the object), and the bucket goes back to s3fs."""
+        GETs are wrong somehow (not the object), and the bucket goes back to s3fs; unless
+        the give-up was the network's (a reset, a timeout), which s3fs simply retried."""
+        if path in self._network_faults:
+            self._network_faults.discard(path)
+            return
         self._buckets[path.partition("/")[0]] = None
-
-    async def _fetch(self, b: _Bucket, key: str, size: int) -> bytes | BaseException | None:
-        from botocore.awsrequest import AWSRequest
-        from botocore.utils import percent_encode
-
-        url = b.prefix + percent_encode(key, safe="/~")
-        req = AWSRequest(method="GET", url=url, headers={})
-        if b.credentials is not None:
-            from botocore.auth import S3SigV4Auth
-
-            creds = await b.credentials.get_frozen_credentials()
-            S3SigV4Auth(creds, "s3", b.region).add_auth(req)
-        headers = {k: v for k, v in req.headers.items()}
-        headers["Accept-Encoding"] = "identity"
-        headers["User-Agent"] = USER_AGENT
-        from yarl import URL  # aiohttp's; encoded=True: sent exactly as signed
-
-        async with b.session.get(URL(url, encoded=True), headers=headers, allow_redirects=False,
-                                 timeout=b.timeout) as resp:
-            if resp.status in (403, 404):
-                return s3_error(await resp.content.read(ERROR_BODY_MAX))
-            if resp.status != 200 or resp.content_length not in (None, size):
-                return None
-            parts, got = [], 0
-            while got <= size:  # never hold more than one byte past what was listed
-                chunk = await resp.content.read(size + 1 - got)
-                if not chunk:
-                    break
-                parts.append(chunk)
-                got += len(chunk)
-            return b"".join(parts) if got == size else None
 
     async def _bucket(self, bucket: str) -> _Bucket | None:
         if bucket in self._buckets:
@@ -189,20 +235,37 @@ class DirectS3:
         credentials = None if unsigned else s3._request_signer._credentials
         if not unsigned and credentials is None:
             return None
-        session = await http._get_session(None)
-        import aiohttp
+        parts = urlsplit(base)
+        https = parts.scheme == "https"
+        ssl_ctx = None
+        if https:  # the very TLS settings (verify, CA bundle, client cert) of s3fs's client
+            import ssl
 
-        if not isinstance(session, aiohttp.ClientSession):
+            session = await http._get_session(None)
+            ssl_ctx = getattr(getattr(session, "connector", None), "_ssl", None)
+            if not isinstance(ssl_ctx, ssl.SSLContext):
+                return None
+        if not parts.hostname or "@" in parts.netloc:
             return None
-        timeout = aiohttp.ClientTimeout(sock_connect=cfg.connect_timeout,
-                                        sock_read=cfg.read_timeout)
-        b = _Bucket(base[: -len(PROBE_KEY)], session, credentials, s3.meta.region_name,
-                    timeout)
+        port = parts.port or (443 if https else 80)
+        loop = asyncio.get_running_loop()
+        key = (parts.hostname, port, https)
+        pool = self._pools.get(key)
+        if pool is None:
+            pool = self._pools[key] = Pool(loop, parts.hostname, port, ssl_ctx,
+                                           cfg.max_pool_connections or 10,
+                                           cfg.connect_timeout, cfg.read_timeout)
+        b = _Bucket(parts.path[: -len(PROBE_KEY)], pool, parts.netloc, credentials,
+                    s3.meta.region_name, https)
+        await b.sign_with_current()
         # S3 checks a request's signature before it looks for the key: NoSuchKey for this
         # made-up key proves the signing (AccessDenied, without s3:ListBucket, proves less)
-        probe = await self._fetch(b, PROBE_KEY, 0)
-        if isinstance(probe, FileNotFoundError):
+        fut = loop.create_future()
+        pool.get(b.head(PROBE_KEY), 0, fut.set_result)
+        probe = await fut
+        err = s3_error(probe[1]) if isinstance(probe, tuple) else None
+        if isinstance(err, FileNotFoundError):
             b.proven = True
-        elif not isinstance(probe, PermissionError):
+        elif not isinstance(err, PermissionError):
             return None
         return b
