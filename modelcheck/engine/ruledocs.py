@@ -11,6 +11,7 @@ import re
 import sys
 
 from modelcheck.engine.registry import all_rules
+from modelcheck.fixes.registry import note
 
 START, END = "<!-- rules:start -->", "<!-- rules:end -->"
 FAMILIES = {
@@ -24,6 +25,21 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def fix_line(code: str) -> str | None:
+    """What ``--fix`` does for rule ``code`` ("Fix: safe: ..."), or None when it has no fix.
+    The fixes registry is plain data beside the rules (no fixer is imported for it)."""
+    text = note(code)
+    return f"Fix: {text}" if text else None
+
+
+def _fix_mark(code: str) -> str:
+    text = note(code) or ""
+    if not text:
+        return ""
+    kinds = " or ".join(k for k in ("safe", "unsafe") if re.search(rf"(^|[^n]){k}\b", text))
+    return f" *(--fix: {kinds})*"
+
+
 def table() -> str:
     lines = [START, "", "| code | name | level | what it checks |", "|---|---|---|---|"]
     family = None
@@ -34,9 +50,10 @@ def table() -> str:
             lines.append(f"| **{code[:3]}xx** | *{fam}* | | |")
         m = r.meta
         lines.append(f'| <a id="{code.lower()}"></a>`{code}` | `{m.name}` | {m.level} | '
-                     f"{_cell(m.summary)} |")
+                     f"{_cell(m.summary)}{_fix_mark(code)} |")
     lines += ["", f"{len(all_rules())} rules. `modelcheck rule CODE` prints a rule's full docs "
-              "(what, why, example, how to fix).", "", END]
+              "(what, why, example, how to fix, and what `--fix` does where it has a fix).", "",
+              END]
     return "\n".join(lines)
 
 
