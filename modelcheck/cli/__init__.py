@@ -12,16 +12,26 @@ import sys
 from collections.abc import Sequence
 
 from modelcheck.cli.outputs import (
+    JsonLines,
     options_key,
     resolve_outputs,
     stdout_gone,
     write_reports,
     write_stdout,
 )
-from modelcheck.cli.parser import UsageError, build_parser, split_list
+from modelcheck.cli.parser import UsageError, build_parser, parse_show_level, split_list
 from modelcheck.cli.signals import Signals, interrupt_code
 
-COMMANDS = ("check", "rules", "rule")
+COMMANDS = ("check", "rules", "rule", "formats")
+
+
+def _cmd_formats() -> int:
+    from modelcheck.reporters import DESCRIPTIONS, FORMATS
+
+    width = max(len(f) for f in FORMATS)
+    for f in FORMATS:
+        print(f"{f:<{width}}  {DESCRIPTIONS.get(f, '')}")
+    return 0
 
 
 def _cmd_rules() -> int:
@@ -55,6 +65,10 @@ def _cmd_rule(code: str) -> int:
         print(f"tags: {', '.join(m.tags)}")
     print()
     print(m.doc)
+    from modelcheck.engine.ruledocs import fix_line
+
+    fix = fix_line(m.code)
+    print(f"\n{fix}" if fix else "\nFix: none (modelcheck --fix does not change this)")
     return 0
 
 
@@ -79,6 +93,9 @@ def settings_of(args):
     if args.fail_on:
         s.fail_on = Level.parse(args.fail_on)
         s.origins["fail_on"] = "--fail-on"
+    if args.show_level is not None:
+        s.show_level = parse_show_level(args.show_level)
+        s.origins["show_level"] = "--show-level"
     if args.baseline:
         s.baseline = args.baseline
         s.origins["baseline"] = "--baseline"
@@ -102,7 +119,8 @@ def settings_of(args):
 
 _SHOWN = (("select", "select"), ("extend-select", "extend_select"), ("ignore", "ignore"),
           ("per-path-ignores", "per_path_ignores"), ("severity", "severity"),
-          ("fail-on", "fail_on"), ("exclude", "exclude"), ("baseline", "baseline"),
+          ("fail-on", "fail_on"), ("show-level", "show_level"), ("exclude", "exclude"),
+          ("baseline", "baseline"),
           ("jobs", "jobs"), ("package-timeout", "package_timeout"),
           ("max-file-bytes", "text_cap"), ("max-pickle-bytes", "max_pickle_bytes"),
           ("max-package-read-bytes", "package_read_bytes"),
@@ -116,7 +134,7 @@ def show_settings(s) -> int:
     print(f"# config: {where}")
     for key, attr in _SHOWN:
         v = getattr(s, attr)
-        v = str(v) if attr == "fail_on" else v
+        v = str(v) if attr in ("fail_on", "show_level") else v
         print(f"{key} = {json.dumps(v)}  # {s.origins.get(attr, 'default')}")
     return 0
 
@@ -152,12 +170,12 @@ def _is_remote(target: str) -> bool:
 # -- outputs ---------------------------------------------------------------------------------
 
 
-def _cmd_check(args) -> int:
+def _cmd_check(args, argv: list[str] | None = None) -> int:
     with Signals() as signals:
-        return _check_with(args, signals)
+        return _check_with(args, signals, argv)
 
 
-def _check_with(args, signals: Signals) -> int:
+def _check_with(args, signals: Signals, argv: list[str] | None = None) -> int:
     from modelcheck.engine.registry import RegistryError
     from modelcheck.engine.settings import ConfigError
 
@@ -186,11 +204,37 @@ def _check_with(args, signals: Signals) -> int:
             return 0
     if args.show_files:
         return show_files(list(args.targets), settings)
-    report = _run_check(args, settings, signals)
+    if args.fix or args.diff or args.unsafe_fixes:
+        if not (args.fix or args.diff):
+            print("modelcheck: --unsafe-fixes needs --fix or --diff", file=sys.stderr)
+            return 2
+        from modelcheck.cli.fixing import run_fix
+
+        return run_fix(args, settings, outputs)
+    streamed = JsonLines(outputs, settings.show_level)  # files opened before any work
+    for path, why in streamed.failed.items():
+        streamed.close()
+        print(f"modelcheck: cannot write the json-lines report to {path}: {why}",
+              file=sys.stderr)
+        return 2
+    report = None
+    try:
+        report = _run_check(args, settings, signals,
+                            streamed.guarded(signals) if streamed else None)
+    finally:
+        if report is None:
+            streamed.close()
     if report is None:
         return 2
     signals.writing = True
-    status = write_reports(report, outputs, args, summary=batch is None)
+    streamed.catch_up(report)
+    from modelcheck.reporters import shown
+
+    full = report
+    report, hidden = shown(full, settings.show_level)
+    status = write_reports(report, outputs, args, summary=batch is None, hidden=hidden,
+                          argv=argv, streamed=streamed or None)
+    report = full  # the exit code, the baseline and the pre-commit cache count every level
     if batch is not None:
         status = max(status, batch.finish(report, args))
         line = batch.summary() if outputs[0] == ("text", None) else None
@@ -204,15 +248,19 @@ def _check_with(args, signals: Signals) -> int:
     return code if code >= 2 else max(code, status)  # a report not written: exit 2
 
 
-def _run_check(args, settings, signals: Signals):
-    """The report (partial when a signal stopped the scan), or None after a tool error."""
+def _run_check(args, settings, signals: Signals, on_package=None):
+    """The report (partial when a signal stopped the scan), or None after a tool error.
+    ``on_package`` gets each package's result as it is checked (json-lines streams)."""
     from modelcheck.api import check
     from modelcheck.engine.registry import RegistryError
     from modelcheck.engine.settings import ConfigError
     from modelcheck.results import Interrupted, Report
 
     try:
-        return check(args.targets, settings, progress=_progress(not args.no_progress))
+        if args.dask is not None:  # on a Dask cluster (see modelcheck.scan.cluster)
+            return _check_on_dask(args, settings, on_package)
+        return check(args.targets, settings, progress=_progress(not args.no_progress),
+                     on_package=on_package)
     except Interrupted as exc:
         signals.writing = True
         report = exc.report if exc.report is not None else Report(interrupted=exc.signal)
@@ -220,6 +268,21 @@ def _run_check(args, settings, signals: Signals):
               "were checked before it; the reports are partial", file=sys.stderr)
         return report
     except (ConfigError, RegistryError, ValueError, OSError) as exc:
+        print(f"modelcheck: {exc}", file=sys.stderr)
+        return None
+
+
+def _check_on_dask(args, settings, on_package=None):
+    """The report of a check on the Dask cluster of ``--dask``, or None (said why on stderr)
+    when the cluster cannot be used."""
+    from modelcheck.api import check
+    from modelcheck.scan.cluster import ClusterError, dask_executor, scheduler_address
+
+    try:
+        with dask_executor(scheduler_address(args.dask)) as executor:
+            return check(args.targets, settings, progress=_progress(not args.no_progress),
+                         executor=executor, on_package=on_package)
+    except ClusterError as exc:
         print(f"modelcheck: {exc}", file=sys.stderr)
         return None
 
@@ -276,7 +339,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_rules()
         if args.command == "rule":
             return _cmd_rule(args.code)
-        return _cmd_check(args)
+        if args.command == "formats":
+            return _cmd_formats()
+        return _cmd_check(args, argv[1:])
     except BrokenPipeError:  # stdout's reader has gone (| head): end quietly
         stdout_gone()
         return 0

@@ -46,6 +46,8 @@ class UsageError(ValueError):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from modelcheck.reporters import FORMATS
+
     p = _Parser(
         prog="modelcheck", formatter_class=_Formatter,
         description="Static validator and linter for MLflow model packages.",
@@ -59,8 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
                        formatter_class=_Formatter)
     c.add_argument("targets", nargs="*", default=["."], metavar="PATH",
                    help="package dirs, MLmodel files, files inside packages, trees, or URLs")
-    c.add_argument("-f", "--format", default=None,
-                   help="text (default), json, sarif, github, html, markdown")
+    c.add_argument("-f", "--format", "--output-format", default=None, metavar="FORMAT",
+                   help=f"{', '.join(FORMATS)} (default text; 'modelcheck formats' says what "
+                        "each is)")
     c.add_argument("-o", "--output", action="append", default=[], metavar="[FORMAT=]FILE",
                    help="write the -f report to FILE instead of stdout (once); FORMAT=FILE "
                         "(repeatable) writes another report; the folder must exist")
@@ -84,9 +87,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="local trees: worker processes (default 0: one per core, plus one to "
                         "keep the cores busy while another waits on the disk); buckets: "
                         "packages fetched at once (default 16)")
-    c.add_argument("--statistics", action="store_true", help="count findings per rule")
+    c.add_argument("--statistics", action="store_true",
+                   help="text: a count of findings per rule instead of the findings")
+    c.add_argument("--show-level", default=None, metavar="LEVEL",
+                   help="lowest level shown (error, warning or note; a list such as "
+                        "error,warning says the same): lower ones are left out of the reports "
+                        "and counted in their summary, and --fail-on still counts them")
     c.add_argument("-q", "--quiet", action="store_true", help="only findings and the summary")
-    c.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    c.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="auto (default): colour on a terminal, or when FORCE_COLOR is set and "
+                        "NO_COLOR is not")
     c.add_argument("--storage-option", action="append", default=[], metavar="KEY=VALUE",
                    help="fsspec storage option for remote targets (repeatable)")
     c.add_argument("--max-pickle-bytes", type=int, default=None,
@@ -95,11 +105,25 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     c.add_argument("--package-timeout", type=float, default=None, metavar="SECONDS",
                    help="time budget per package (default 60; 0 disables)")
+    c.add_argument("--dask", nargs="?", const="", default=None, metavar="ADDRESS",
+                   help="list and check on an existing Dask cluster (tcp://HOST:8786); given "
+                        "last or as --dask=, the address is $DASK_SCHEDULER_ADDRESS (needs "
+                        "pip install 'modelcheck[dask]')")
     c.add_argument("--hook", action="store_true",
                    help="pre-commit mode: PATHs are changed files; files outside any model "
                         "package are skipped, and no file left to check is a pass")
+    c.add_argument("--fix", action="store_true",
+                   help="fix what is certain (local packages only), then check again and "
+                        "report what is left")
+    c.add_argument("--diff", action="store_true",
+                   help="show the fixes as a unified diff and write nothing (exit 1 when there "
+                        "is something to fix)")
+    c.add_argument("--unsafe-fixes", action="store_true",
+                   help="with --fix or --diff, also make the fixes that may change what the "
+                        "author meant (see 'modelcheck rule CODE')")
 
     sub.add_parser("rules", help="list every rule", formatter_class=_Formatter)
+    sub.add_parser("formats", help="list the report formats (-f)", formatter_class=_Formatter)
     r = sub.add_parser("rule", help="show one rule's documentation", formatter_class=_Formatter)
     r.add_argument("code")
     return p
@@ -107,3 +131,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 def split_list(v: str | None) -> list[str] | None:
     return None if v is None else [x.strip().upper() for x in v.split(",") if x.strip()]
+
+
+def parse_show_level(text: str):
+    """``--show-level``: one level, shown with the levels above it; or a list of levels that
+    skips none from error down (``error,warning``), which says the same as its lowest."""
+    from modelcheck.results import Level
+
+    parts = [x for x in text.split(",") if x.strip()]
+    try:
+        levels = {Level.parse(x) for x in parts}
+    except ValueError as exc:
+        raise UsageError(f"--show-level: {exc}") from None
+    if not levels:
+        raise UsageError("--show-level: expected error, warning or note")
+    low = min(levels)
+    if len(parts) > 1 and levels != {lv for lv in Level if lv >= low}:
+        wanted = ",".join(str(lv) for lv in sorted(Level, reverse=True) if lv >= low)
+        raise UsageError(f"--show-level {text}: a level is shown with every level above it; "
+                         f"say --show-level {low} (or {wanted})")
+    return low

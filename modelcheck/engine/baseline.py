@@ -10,7 +10,7 @@ import json
 from collections import Counter
 
 from modelcheck.engine.toolcodes import ENGINE_CODES
-from modelcheck.results import Report
+from modelcheck.results import PackageResult, Report
 
 
 def write_baseline(report: Report, path: str) -> int:
@@ -35,15 +35,20 @@ def load_baseline(path: str) -> Counter:
 def apply_baseline(report: Report, path: str) -> int:
     """Drop findings recorded in the baseline; return how many were dropped."""
     known = load_baseline(path)
+    return sum(filter_package(pkg, known) for pkg in report.packages)
+
+
+def filter_package(pkg: PackageResult, known: Counter) -> int:
+    """Drop one package's findings recorded in ``known`` (from :func:`load_baseline`, used up
+    as it matches): a package at a time, as a streamed run checks them. How many dropped."""
     dropped = 0
-    for pkg in report.packages:
-        kept = []
-        for f in pkg.findings:
-            k = (f.package, f.fingerprint)
-            if known[k] > 0 and f.code not in ENGINE_CODES:
-                known[k] -= 1
-                dropped += 1
-            else:
-                kept.append(f)
-        pkg.findings = kept
+    kept = []
+    for f in pkg.findings:
+        k = (f.package, f.fingerprint)
+        if known[k] > 0 and f.code not in ENGINE_CODES:
+            known[k] -= 1
+            dropped += 1
+        else:
+            kept.append(f)
+    pkg.findings = kept
     return dropped

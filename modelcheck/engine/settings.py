@@ -22,7 +22,7 @@ class Settings(Record):
 
     _fields = ("select", "ignore", "extend_select", "per_path_ignores", "severity", "fail_on",
                "exclude", "baseline", "jobs", "text_cap", "max_pickle_bytes", "package_timeout",
-               "package_read_bytes", "storage_options", "config_path")
+               "package_read_bytes", "storage_options", "config_path", "show_level")
 
     def __init__(self, select: list[str] = FACTORY, ignore: list[str] = FACTORY,
                  extend_select: list[str] = FACTORY,
@@ -31,7 +31,8 @@ class Settings(Record):
                  exclude: list[str] = FACTORY, baseline: str | None = None, jobs: int = 0,
                  text_cap: int = 16 * 1024 * 1024, max_pickle_bytes: int = 512 * 1024 * 1024,
                  package_timeout: float = 60.0, package_read_bytes: int = 4 * 1024 * 1024 * 1024,
-                 storage_options: dict[str, Any] = FACTORY, config_path: str | None = None) -> None:
+                 storage_options: dict[str, Any] = FACTORY, config_path: str | None = None,
+                 show_level: Level = Level.NOTE) -> None:
         self.select = ["MC"] if select is FACTORY else select
         self.ignore = [] if ignore is FACTORY else ignore
         self.extend_select = [] if extend_select is FACTORY else extend_select
@@ -47,6 +48,8 @@ class Settings(Record):
         self.package_read_bytes = package_read_bytes  # bytes read per package, at most
         self.storage_options = {} if storage_options is FACTORY else storage_options
         self.config_path = config_path
+        # lowest level the reports show (--show-level); the exit code counts every level
+        self.show_level = show_level
         # where each value came from ("--select", "pyproject.toml: select"), for messages;
         # not a field: it does not change what the settings mean
         self.origins: dict[str, str] = {}
@@ -208,6 +211,9 @@ def settings_from_config(doc: dict[str, Any], path: str | None) -> Settings:
             s.origins[attr] = f"{path}: {key}" if path else key
     if "fail-on" in doc:
         s.fail_on = Level.parse(doc["fail-on"])
+    if "show-level" in doc:
+        s.show_level = Level.parse(doc["show-level"])
+        s.origins["show_level"] = f"{path}: show-level" if path else "show-level"
     if s.baseline and path and not os.path.isabs(s.baseline):
         s.baseline = os.path.join(os.path.dirname(path), s.baseline)
     return s

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 
+from modelcheck.reporters import invocation
 from modelcheck.results import Report
 from modelcheck.version import __version__
 
 
-def to_dict(report: Report) -> dict:
-    return {
+def to_dict(report: Report, ctx=None) -> dict:
+    doc = {
         "version": 1,
         "tool": {"name": "modelcheck", "version": __version__},
         "partial": report.partial,
@@ -20,6 +21,8 @@ def to_dict(report: Report) -> dict:
             "packages_with_findings": sum(1 for p in report.packages if p.findings),
             "suppressed": report.suppressed,
             "tool_failed": report.tool_failed,
+            # left out by --show-level, by level; the exit code still counts them
+            "hidden": dict(getattr(ctx, "hidden", None) or {}),
         },
         "packages": [
             {
@@ -28,13 +31,19 @@ def to_dict(report: Report) -> dict:
                 "flavors": list(p.flavors),
                 "status": str(p.worst) if p.worst else "clean",
                 "findings": [f.as_dict() for f in p.findings],
+                # a registry package: what it is (model, version, alias/stage, run...)
+                **({"provenance": dict(p.provenance)} if p.provenance else {}),
             }
             for p in report.packages
         ],
         "notifications": list(report.notifications),
         "notes": list(report.notes),
     }
+    inv = invocation(report)
+    if inv is not None:
+        doc["invocation"] = inv
+    return doc
 
 
 def render(report: Report, ctx) -> str:
-    return json.dumps(to_dict(report), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(to_dict(report, ctx), indent=2, ensure_ascii=False) + "\n"

@@ -6,6 +6,7 @@ import json
 import os
 from urllib.parse import quote
 
+from modelcheck.reporters import invocation as run_invocation
 from modelcheck.reporters import partial_message
 from modelcheck.results import Finding, Level, Report, RuleMeta
 from modelcheck.version import __version__
@@ -62,7 +63,7 @@ def _uri(f: Finding) -> str:
     return quote(path, safe="/-._~")
 
 
-def _result(f: Finding, index: int) -> dict:
+def _result(f: Finding, index: int, provenance: dict[str, str] | None = None) -> dict:
     phys: dict = {"artifactLocation": {"uri": _uri(f), "uriBaseId": "%SRCROOT%"}}
     if f.line:
         region: dict = {"startLine": f.line}
@@ -82,10 +83,35 @@ def _result(f: Finding, index: int) -> dict:
     }
     if _remote(f.package):
         res["properties"] = {"packageUri": f.package}
+    if provenance:  # a registry package: model, version, alias/stage, run, source, status
+        res.setdefault("properties", {})["provenance"] = dict(provenance)
     return res
 
 
-def to_sarif(report: Report) -> dict:
+def _run_facts(invocation: dict, report: Report, ctx, cwd: str) -> None:
+    """What the run was (an archived audit needs it): start and end times, the command
+    line when known, the working folder, and the targets and effective settings."""
+    inv = run_invocation(report)
+    if inv is not None:
+        if inv["started"]:
+            invocation["startTimeUtc"] = inv["started"]
+        if inv["finished"]:
+            invocation["endTimeUtc"] = inv["finished"]
+        invocation["properties"] = {"toolVersion": inv["tool_version"],
+                                    "targets": inv["targets"], "settings": inv["settings"]}
+    argv = getattr(ctx, "argv", None)
+    if argv is not None:
+        import shlex
+
+        invocation["commandLine"] = shlex.join(["modelcheck", *argv])
+        invocation["arguments"] = list(argv)
+    invocation["workingDirectory"] = {"uri": "file://" + quote(cwd.rstrip("/")) + "/"}
+    hidden = getattr(ctx, "hidden", None)
+    if hidden:
+        invocation.setdefault("properties", {})["hiddenByShowLevel"] = dict(hidden)
+
+
+def to_sarif(report: Report, ctx=None) -> dict:
     metas = [r.meta for r in report.rules.values()]
     codes = {m.code for m in metas}
     # a report made by hand may hold findings of rules it does not list: a descriptor from
@@ -113,6 +139,7 @@ def to_sarif(report: Report) -> dict:
         notes.insert(0, {"level": "error", "message": {"text": partial_message(report)}})
         invocation["exitSignalName"] = report.interrupted
     cwd = os.getcwd().replace(os.sep, "/")
+    _run_facts(invocation, report, ctx, cwd)
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -124,10 +151,11 @@ def to_sarif(report: Report) -> dict:
             "automationDetails": {"id": "modelcheck/"},
             "originalUriBaseIds": {"%SRCROOT%": {"uri": "file://" + quote(cwd.rstrip("/")) + "/"}},
             "invocations": [invocation],
-            "results": [_result(f, index[f.code]) for f in report.findings],
+            "results": [_result(f, index[f.code], p.provenance) for p in report.packages
+                        for f in p.findings],
         }],
     }
 
 
 def render(report: Report, ctx) -> str:
-    return json.dumps(to_sarif(report), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(to_sarif(report, ctx), indent=2, ensure_ascii=False) + "\n"

@@ -28,14 +28,16 @@ def local_package(path: str, display: str, settings: Settings) -> ModelPackage:
 
 def check_local(targets: list[str], rules: dict, settings: Settings,
                 progress: Callable[[int, int], None] | None = None,
-                done: list[PackageResult] | None = None, notes: list[str] | None = None
+                done: list[PackageResult] | None = None, notes: list[str] | None = None,
+                on_package: Callable[[PackageResult], None] | None = None
                 ) -> tuple[list[PackageResult], list[str]]:
     """Discover the packages under local ``targets`` and check each: their results in
     discovery's sorted order, and the targets that could not be read (one message each).
 
     Each result is also appended to ``done`` as it arrives: when a ``KeyboardInterrupt``
     stops the scan (the worker processes are stopped at once), ``done`` holds what finished.
-    Symlinked folders the walk did not follow are named in ``notes``.
+    Symlinked folders the walk did not follow are named in ``notes``. ``on_package`` is
+    called with each result as it arrives (in this thread).
     """
     errors: list[str] = []
     done = [] if done is None else done
@@ -43,11 +45,11 @@ def check_local(targets: list[str], rules: dict, settings: Settings,
         # no progress bar to size: check packages while the tree is still being walked
         stream = (t for t in iter_discover(targets, errors, notes)
                   if not settings.excluded(t.display))
-        results = _run_stream(stream, rules, settings, done)
+        results = _run_stream(stream, rules, settings, done, on_package)
     else:
         found, errors = discover(targets, notes)
         work = [t for t in found if not settings.excluded(t.display)]
-        results = _run_local(work, rules, settings, progress, done)
+        results = _run_local(work, rules, settings, progress, done, on_package)
     return results, errors
 
 
@@ -89,7 +91,8 @@ def _jobs(settings: Settings) -> int:
     return settings.jobs or (os.cpu_count() or 1) + 1
 
 
-def _run_local(work, rules, settings, progress, out: list[PackageResult]
+def _run_local(work, rules, settings, progress, out: list[PackageResult],
+               on_package: Callable[[PackageResult], None] | None = None
                ) -> list[PackageResult]:
     jobs = _jobs(settings)
     if jobs > 1 and len(work) >= PARALLEL_MIN_PACKAGES:
@@ -99,6 +102,8 @@ def _run_local(work, rules, settings, progress, out: list[PackageResult]
         try:
             for i, res in enumerate(results, 1):
                 out.append(res)
+                if on_package:
+                    on_package(res)
                 if progress:
                     progress(i, len(work))
         finally:
@@ -107,12 +112,15 @@ def _run_local(work, rules, settings, progress, out: list[PackageResult]
     for i, t in enumerate(work, 1):
         out.append(check_package_obj(local_package(t.path, t.display, settings), rules,
                                      settings))
+        if on_package:
+            on_package(out[-1])
         if progress:
             progress(i, len(work))
     return out
 
 
-def _run_stream(stream: Iterator[Target], rules, settings, done: list[PackageResult]
+def _run_stream(stream: Iterator[Target], rules, settings, done: list[PackageResult],
+                on_package: Callable[[PackageResult], None] | None = None
                 ) -> list[PackageResult]:
     """:func:`_run_local` over targets still being discovered (their walk overlaps the
     checks); results come back in the sorted order :func:`discover` gives."""
@@ -120,7 +128,7 @@ def _run_stream(stream: Iterator[Target], rules, settings, done: list[PackageRes
 
     head = list(islice(stream, PARALLEL_MIN_PACKAGES))
     if len(head) < PARALLEL_MIN_PACKAGES:
-        return _run_local(sorted(head), rules, settings, None, done)
+        return _run_local(sorted(head), rules, settings, None, done, on_package)
     submitted: list[Target] = []
 
     def args() -> Iterator[tuple[str, str]]:
@@ -131,7 +139,10 @@ def _run_stream(stream: Iterator[Target], rules, settings, done: list[PackageRes
     results = done
     gen = _pool_map(args(), rules, settings, _jobs(settings), STREAM_CHUNK)
     try:
-        results.extend(gen)
+        for res in gen:
+            results.append(res)
+            if on_package:
+                on_package(res)
     finally:
         gen.close()  # on an interrupt: stop the pool now, not when collected
     order = sorted(range(len(submitted)), key=submitted.__getitem__)
@@ -169,15 +180,20 @@ def _pool_map(args: Iterable[tuple[str, str]], rules, settings, jobs: int, chunk
         # could take minutes; the workers are terminated instead (they ignore SIGINT, and die
         # of SIGTERM without a traceback).
         if pool is not None:
-            _quiet_manager(pool)
-            for proc in list((getattr(pool, "_processes", None) or {}).values()):
-                proc.terminate()
-            pool.shutdown(wait=False, cancel_futures=True)
+            _stop(pool)
         raise
     else:
         pool.shutdown(wait=True)
     finally:
         gc.unfreeze()
+
+
+def _stop(pool) -> None:
+    """Stop a pool now: queued work cancelled, its workers terminated."""
+    _quiet_manager(pool)
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        proc.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _quiet_manager(pool) -> None:
@@ -217,12 +233,18 @@ def _start_pool(executor, ctx, jobs: int, settings: Settings):
         else None
     pool = executor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                     initargs=(settings,))
+    started = False
     try:
         pool.submit(_ready).result()  # with fork, every worker starts on the first submit
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
+        started = True
     finally:
-        if block:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        try:
+            if block:  # a signal held meanwhile is raised here: the pool must not outlive it
+                signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        except BaseException:
+            started = False
+            raise
+        finally:
+            if not started:
+                _stop(pool)
     return pool

@@ -1,0 +1,202 @@
+"""-f json-lines: one finding per line, written as packages finish (to stdout or a file), then
+a summary line; the API's ``on_package`` hook that streams it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from formats_fixtures import levels_tree
+from helpers import GOOD_PKG, run_cli
+
+from modelcheck.api import check
+from modelcheck.engine.settings import Settings
+from modelcheck.reporters import render
+from modelcheck.results import Finding, Level, PackageResult, Report
+
+N_BIG = 1200
+
+
+@pytest.fixture(scope="module")
+def proj(tmp_path_factory) -> Path:
+    return levels_tree(tmp_path_factory.mktemp("jsonl"))
+
+
+@pytest.fixture(scope="module")
+def bigtree(tmp_path_factory) -> Path:
+    """Many packages that each lost their MLmodel (one MC101 finding each; hard links)."""
+    root = tmp_path_factory.mktemp("bigjsonl") / "tree"
+    for i in range(N_BIG):
+        d = root / f"g{i // 100:02d}" / f"p{i:04d}"
+        d.mkdir(parents=True)
+        for f in GOOD_PKG.iterdir():
+            dst = d / ("MLModel" if f.name == "MLmodel" else f.name)
+            try:
+                os.link(f, dst)
+            except OSError:
+                shutil.copyfile(f, dst)
+    return root
+
+
+def _lines(text: str) -> list[dict]:
+    assert text.endswith("\n")
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_lines_match_the_report(proj, monkeypatch) -> None:
+    r = run_cli("check", "models", "-f", "json-lines", cwd=proj)
+    assert r.returncode == 1, r.stderr
+    lines = _lines(r.stdout)
+    *found, summary = lines
+    assert all(x["type"] == "finding" for x in found)
+    assert sorted((x["package"], x["code"], x["line"]) for x in found) == [
+        ("models/err", "MC101", None), ("models/note", "MC127", 36),
+        ("models/note", "MC650", None), ("models/warn", "MC301", 2)]
+    first = next(x for x in found if x["code"] == "MC301")
+    assert first["path"] == "models/warn/MLmodel" and first["level"] == "warning"
+    assert first["message"] and first["fingerprint"] and "column" in first
+    assert summary["type"] == "summary" and summary["error"] == 1 and summary["note"] == 2
+    assert summary["packages"] == 4 and summary["partial"] is False
+    assert summary["invocation"]["targets"] == ["models"]
+    monkeypatch.chdir(proj)  # the API's report renders the same lines
+    again = _lines(render("json-lines", check(["models"])))
+    assert sorted(map(json.dumps, again[:-1])) == sorted(map(json.dumps, found))
+
+
+def test_show_level_and_provenance() -> None:
+    f = Finding("MC301", "signature-missing", Level.WARNING, "no signature", "models:/m/3",
+                file="MLmodel", line=2)
+    prov = {"model": "m", "version": "3", "selected_by": "@champion"}
+    lines = _lines(render("json-lines", Report(packages=[
+        PackageResult("models:/m/3", [f], provenance=prov)])))
+    assert lines[0]["provenance"] == prov and lines[0]["package"] == "models:/m/3"
+
+
+def test_show_level_hides_streamed_lines(proj) -> None:
+    r = run_cli("check", "models", "-f", "json-lines", "--show-level", "warning", cwd=proj)
+    *found, summary = _lines(r.stdout)
+    assert {x["code"] for x in found} == {"MC101", "MC301"}
+    assert summary["hidden"] == {"note": 2} and summary["note"] == 0
+
+
+def test_api_hands_each_package_over_as_it_finishes(proj) -> None:
+    events: list[tuple] = []
+    report = check([str(proj / "models")], Settings(jobs=1),
+                   on_package=lambda p: events.append(("package", p.display)),
+                   progress=lambda i, n: events.append(("progress", i)))
+    # each package is handed over before the scan moves on (progress after each one)
+    assert [e[0] for e in events] == ["package", "progress"] * 4
+    assert sorted(e[1] for e in events if e[0] == "package") == sorted(
+        p.display for p in report.packages)
+
+
+def test_api_stream_applies_the_baseline(proj, tmp_path) -> None:
+    base = tmp_path / "baseline.json"
+    r = run_cli("check", "models", "--write-baseline", str(base), cwd=proj)
+    assert r.returncode == 0, r.stderr
+    got: list[PackageResult] = []
+    cwd = os.getcwd()
+    os.chdir(proj)
+    try:
+        report = check(["models"], Settings(baseline=str(base)), on_package=got.append)
+    finally:
+        os.chdir(cwd)
+    assert len(got) == 4 and not any(p.findings for p in got)
+    assert report.suppressed == 4 and not report.findings
+    with pytest.raises(OSError):  # read before the scan: a missing baseline stops it
+        check([str(proj)], Settings(baseline=str(tmp_path / "none.json")),
+              on_package=got.append)
+
+
+def _first_line_then_sigint(cmd: list[str], cwd: Path, out=subprocess.PIPE,
+                            wait_for: Path | None = None) -> tuple[int, str, str]:
+    p = subprocess.Popen([sys.executable, "-m", "modelcheck", *cmd], cwd=cwd, stdout=out,
+                         stderr=subprocess.PIPE, text=True, env={**os.environ, "NO_COLOR": "1"})
+    try:
+        if wait_for is None:
+            first = p.stdout.readline()
+        else:
+            deadline = time.monotonic() + 60
+            while not (wait_for.exists() and wait_for.read_text().count("\n")):
+                assert time.monotonic() < deadline and p.poll() is None
+                time.sleep(0.02)
+            first = wait_for.read_text().splitlines()[0] + "\n"
+        assert json.loads(first)["type"] == "finding"
+        assert p.poll() is None, "the scan ended before its first line was read"
+        p.send_signal(signal.SIGINT)
+        rest, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    return p.returncode, first + (rest or ""), err
+
+
+def test_cli_streams_to_stdout_while_the_scan_runs(bigtree, tmp_path) -> None:
+    rc, out, err = _first_line_then_sigint(["check", str(bigtree), "-f", "json-lines",
+                                            "--jobs", "2"], tmp_path)
+    assert rc == 130 and "Traceback" not in err, err
+    *found, summary = _lines(out)
+    assert summary["type"] == "summary" and summary["partial"] is True
+    assert summary["interrupted"] == "SIGINT"
+    assert "PARTIAL REPORT" in summary["notifications"][0]
+    assert 0 < len(found) == summary["error"] == summary["packages"] < N_BIG
+    assert len({x["package"] for x in found}) == len(found)  # each package once
+
+
+def test_cli_streams_to_a_file_too(bigtree, tmp_path) -> None:
+    target = tmp_path / "out.jsonl"
+    rc, out, err = _first_line_then_sigint(
+        ["check", str(bigtree), "-o", f"json-lines={target}", "-q", "--jobs", "1"], tmp_path,
+        wait_for=target)
+    assert rc == 130, err
+    *found, summary = _lines(target.read_text())
+    assert summary["partial"] is True and 0 < len(found) == summary["packages"] < N_BIG
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"),
+                    reason="drops privileges with setpriv (runs as root in CI)")
+def test_unwritable_stream_file_stops_before_the_scan() -> None:
+    """A real permission fault: the json-lines file is opened before any work, and a file
+    that cannot be written stops the run there (exit 2), not after the scan."""
+    base = Path(tempfile.mkdtemp(prefix="mc-jsonl-"))
+    try:
+        base.chmod(0o777)  # the folder is writable, the file is not (owned by root, 0444)
+        levels_tree(base)
+        for p in [base, *base.rglob("*")]:
+            p.chmod(0o777 if p.is_dir() else 0o644)
+        target = base / "ro.jsonl"
+        target.write_text("")
+        target.chmod(0o444)
+        r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                            sys.executable, "-m", "modelcheck", "check", "models", "-o",
+                            f"json-lines={target}"], cwd=base, capture_output=True, text=True,
+                           timeout=120, env={**os.environ, "NO_COLOR": "1"})
+        assert r.returncode == 2, r.stderr
+        assert "cannot write the json-lines report" in r.stderr and "Permission" in r.stderr
+        assert r.stdout == "" and target.read_text() == ""
+    finally:
+        shutil.rmtree(base)
+
+
+def test_url_targets_interrupted_keep_every_finished_package(bigtree, tmp_path) -> None:
+    """file:// targets go through scan/remote.py, whose results are handed over when its scan
+    ends: an interrupt still writes each finished package's line once, then the summary."""
+    p = subprocess.Popen([sys.executable, "-m", "modelcheck", "check", bigtree.as_uri(), "-f",
+                          "json-lines", "--jobs", "4"], cwd=tmp_path, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env={**os.environ, "NO_COLOR": "1"})
+    time.sleep(2.0)
+    assert p.poll() is None, "the scan ended before the signal: make the tree bigger"
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 130 and "Traceback" not in err, err
+    *found, summary = _lines(out)
+    assert summary["partial"] is True
+    assert len(found) == summary["packages"] == len({x["package"] for x in found}) < N_BIG
