@@ -10,6 +10,13 @@ from __future__ import annotations
 import re
 
 from modelcheck.reporters import partial_message
+from modelcheck.reporters.registry import (
+    folded_line,
+    has_registry,
+    pointer_counts,
+    registry_summary,
+    split_pointers,
+)
 from modelcheck.reporters.summary import STATUSES, status, summarize
 from modelcheck.results import Finding, Report
 
@@ -36,12 +43,41 @@ def _where(f: Finding) -> str:
     return s
 
 
-def _finding_row(f: Finding) -> str:
+def _finding_row(f: Finding, prov: dict[str, str] | None = None, registry: bool = False
+                 ) -> str:
     msg = cell(f.message)
     if f.fix:
         msg += "<br>fix: " + cell(f.fix, 200)
+    model = ""
+    if registry:  # model, version and what selected it, for a registry package
+        p = prov or {}
+        model = (f"{cell(p.get('model', ''), 200)} | {cell(p.get('version', ''), 20)} "
+                 f"| {cell(p.get('selected_by', ''), 100)} | ")
     return (f"| {_ICON[str(f.level)]} {f.level} | `{cell(f.code, 10)}` "
-            f"| {cell(_where(f), 200)} | {msg} |")
+            f"| {cell(_where(f), 200)} | {model}{msg} |")
+
+
+_VERDICT_ICON = {"pass": ":white_check_mark:", "fail": ":x:", "not checked": ":warning:"}
+
+
+def registry_table(report: Report) -> list[str]:
+    """Per registered model: alias/stage/latest -> version -> pass/fail."""
+    models = registry_summary(report)
+    out = ["", "### Registry", "",
+           f"{len(models)} registered models, {sum(m.versions for m in models)} versions "
+           f"checked, {sum(m.failing for m in models)} failing, "
+           f"{sum(m.unchecked for m in models)} not checked.", "",
+           "| model | pointer | version | verdict | findings |",
+           "| --- | --- | ---: | --- | --- |"]
+    for m in models:
+        shown, folded = split_pointers(m)
+        for p in shown:
+            out.append(f"| {cell(m.model, 200)} | {cell(p.label, 100)} | {cell(p.version, 20)} "
+                       f"| {_VERDICT_ICON[p.verdict]} {p.verdict} "
+                       f"| {cell(pointer_counts(p) or '-', 60)} |")
+        if folded:
+            out.append(f"| {cell(m.model, 200)} | {cell(folded_line(folded), 300)} | | | |")
+    return out
 
 
 def render(report: Report, ctx=None, budget: int = BUDGET) -> str:
@@ -74,14 +110,20 @@ def render(report: Report, ctx=None, budget: int = BUDGET) -> str:
         tail += ["", "<details><summary>Packages with findings</summary>", ""]
         tail += [f"- {_ICON[st]} {cell(d, 200)}" for d, st in statuses]
         tail += ["", "</details>"]
-    findings = sorted(report.findings, key=lambda f: (-f.level, f.package, f.file or "",
-                                                      f.line or 0, f.code))
+    registry = has_registry(report)
+    if registry:
+        out += registry_table(report)
+    findings = sorted(((f, p.provenance) for p in report.packages for f in p.findings),
+                      key=lambda fp: (-fp[0].level, fp[0].package, fp[0].file or "",
+                                      fp[0].line or 0, fp[0].code))
     if findings:
-        out += ["", "### Findings", "", "| level | rule | where | message |",
-                "| --- | --- | --- | --- |"]
+        cols = "| level | rule | where | model | version | selected by | message |" \
+            if registry else "| level | rule | where | message |"
+        out += ["", "### Findings", "", cols,
+                "|" + " --- |" * cols.count(" | ") + " --- |"]
         size = len("\n".join(out + tail).encode())
-        for i, f in enumerate(findings):
-            row = _finding_row(f)
+        for i, (f, prov) in enumerate(findings):
+            row = _finding_row(f, prov, registry)
             size += len(row.encode()) + 1
             if size > budget - 512:
                 out.append("")

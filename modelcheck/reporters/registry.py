@@ -113,3 +113,56 @@ def _pointer(label: str, version: str, pkg: PackageResult, fail_on: Level) -> Po
 
 def _version_key(version: str) -> tuple:
     return (0, int(version), "") if version.isdigit() else (1, 0, version)
+
+
+def provenance_label(prov: dict[str, str] | None) -> str:
+    """``churn v3 via @champion · run 1a2b3c4d… · READY`` (empty without provenance)."""
+    if not prov:
+        return ""
+    head = f"{prov.get('model', '')} v{prov.get('version', '')}"
+    sel = prov.get("selected_by", "")
+    if sel and sel not in ("version", "*"):
+        head += f" via {sel}"
+    parts = [head]
+    stage = prov.get("stage", "")
+    if stage and stage != "None" and stage != sel:
+        parts.append(stage)
+    run = prov.get("run_id", "")
+    if run:
+        parts.append(f"run {run[:8]}…" if len(run) > 8 else f"run {run}")
+    if prov.get("status"):
+        parts.append(prov["status"])
+    return " · ".join(parts)
+
+
+def has_registry(report: Report) -> bool:
+    return any(p.provenance and p.provenance.get("model") for p in report.packages)
+
+
+def pointer_counts(p: Pointer) -> str:
+    """``2 errors, 1 warning`` (empty when the version has no error or warning)."""
+    parts = [f"{n} {w}{'' if n == 1 else 's'}" for n, w in
+             ((p.errors, "error"), (p.warnings, "warning")) if n]
+    return ", ".join(parts)
+
+
+def split_pointers(summary: ModelSummary, keep: int = 5) -> tuple[list[Pointer], list[Pointer]]:
+    """The pointers a report lists (every alias, stage and ``latest``; versions nothing
+    points at while there are at most ``keep``), and the versions folded into one line."""
+    named = [p for p in summary.pointers if not p.label.startswith("version ")]
+    bare = [p for p in summary.pointers if p.label.startswith("version ")]
+    if len(bare) <= keep:
+        return named + bare, []
+    return named, bare
+
+
+def folded_line(bare: list[Pointer], limit: int = 10) -> str:
+    """``12 other versions: 2 fail (v1, v4), 1 not checked (v7)``."""
+    out = f"{len(bare)} other versions"
+    parts = []
+    for what in ("fail", "not checked"):
+        vs = [p.version for p in bare if p.verdict == what]
+        if vs:
+            shown = ", ".join(f"v{v}" for v in vs[:limit]) + (", …" if len(vs) > limit else "")
+            parts.append(f"{len(vs)} {what} ({shown})")
+    return out + (": " + ", ".join(parts) if parts else ": all pass")

@@ -5,6 +5,14 @@ from __future__ import annotations
 from collections import Counter
 
 from modelcheck.reporters import partial_message
+from modelcheck.reporters.registry import (
+    folded_line,
+    has_registry,
+    pointer_counts,
+    provenance_label,
+    registry_summary,
+    split_pointers,
+)
 from modelcheck.results import Finding, Level, Report
 
 _COLORS = {Level.ERROR: "\033[31m", Level.WARNING: "\033[33m", Level.NOTE: "\033[36m"}
@@ -31,11 +39,13 @@ def render(report: Report, ctx) -> str:
         return f"{code}{s}{_RESET}" if c else s
 
     out: list[str] = []
-    for pkg in report.packages:
+    # --statistics: the table instead of the findings (ruff's behaviour)
+    for pkg in () if ctx.statistics else report.packages:
         if not pkg.findings:
             continue
         if not ctx.quiet:
-            out.append(paint(_BOLD, pkg.display))
+            label = provenance_label(pkg.provenance)
+            out.append(paint(_BOLD, pkg.display) + (paint(_DIM, f"  ({label})") if label else ""))
         for f in pkg.findings:
             lvl = paint(_COLORS[f.level], str(f.level))
             out.append(f"{_loc(f)}: {paint(_BOLD, f.code)} {lvl}: {f.message}")
@@ -48,10 +58,13 @@ def render(report: Report, ctx) -> str:
         for (code, name), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
             out.append(f"{n:6d}  {code}  {name}")
         out.append("")
+    if not ctx.quiet and has_registry(report):
+        out += registry_lines(report, paint)
     if getattr(ctx, "summary", True):
         out.append(summary_line(report.counts(), len(report.packages),
                                 sum(1 for p in report.packages if p.findings),
-                                report.suppressed, partial=report.partial))
+                                report.suppressed, partial=report.partial,
+                                hidden=getattr(ctx, "hidden", None)))
     if not ctx.quiet:
         out += [paint(_DIM, f"note: {n}") for n in report.notes]
     if report.partial:
@@ -60,12 +73,45 @@ def render(report: Report, ctx) -> str:
 
 
 def summary_line(counts: dict[str, int], n_pkgs: int, failing: int, suppressed: int = 0,
-                 *, partial: bool = False) -> str:
-    """``2 errors, 0 warnings, 1 note in 2 of 5 packages``, or ``All checks passed: ...``."""
-    if not any(counts.values()) and n_pkgs and not partial:
+                 *, partial: bool = False, hidden: dict[str, int] | None = None) -> str:
+    """``2 errors, 0 warnings, 1 note in 2 of 5 packages``, or ``All checks passed: ...``;
+    ``hidden``: findings left out by --show-level, by level (never "All checks passed")."""
+    hidden = {k: n for k, n in (hidden or {}).items() if n}
+    if not any(counts.values()) and n_pkgs and not partial and not hidden:
         return f"All checks passed: {_plural(n_pkgs, 'package')}, no findings."
     summary = (f"{_plural(counts['error'], 'error')}, {_plural(counts['warning'], 'warning')}, "
                f"{_plural(counts['note'], 'note')} in {failing} of {_plural(n_pkgs, 'package')}")
     if suppressed:
         summary += f" ({suppressed} baseline findings hidden)"
+    if hidden:
+        what = ", ".join(_plural(n, k) for k, n in hidden.items())
+        summary += f" ({what} not shown: --show-level)"
     return summary
+
+
+_VERDICT = {"pass": "\033[32m", "fail": "\033[31m", "not checked": "\033[31m"}
+
+
+def registry_lines(report: Report, paint) -> list[str]:
+    """Per registered model: what points at a version (alias, stage, latest) -> the version
+    -> pass/fail; so "is what serves in Production broken?" is one glance."""
+    models = registry_summary(report)
+    failing = sum(m.failing for m in models)
+    unchecked = sum(m.unchecked for m in models)
+    head = (f"Registry: {_plural(len(models), 'registered model')}, "
+            f"{_plural(sum(m.versions for m in models), 'version')} checked, {failing} failing")
+    out = [paint(_BOLD, head + (f", {unchecked} not checked" if unchecked else ""))]
+    for m in models:
+        shown, folded = split_pointers(m)
+        extra = [f"{m.failing} failing"] if m.failing else []
+        extra += [f"{m.unchecked} not checked"] if m.unchecked else []
+        out.append(f"  {m.model}" + (f"  ({', '.join(extra)})" if extra else ""))
+        width = max((len(p.label) for p in shown), default=0)
+        for p in shown:
+            why = pointer_counts(p)
+            out.append(f"    {p.label:<{width}} -> v{p.version}  "
+                       + paint(_VERDICT[p.verdict], p.verdict) + (f" ({why})" if why else ""))
+        if folded:
+            out.append(f"    {folded_line(folded)}")
+    out.append("")
+    return out

@@ -4,22 +4,28 @@ The tracking server (``MLFLOW_TRACKING_URI``; auth from ``MLFLOW_TRACKING_TOKEN`
 ``MLFLOW_TRACKING_USERNAME``/``MLFLOW_TRACKING_PASSWORD``) is asked where the artifacts are;
 mlflow itself is never imported. A location that is a URL or local path is scanned like any
 other target; served artifacts (``mlflow-artifacts:``) are listed and read through the
-server's artifact proxy (:class:`ArtifactsFS` under a listing source).
+server's artifact proxy (:class:`ArtifactsFS` under a listing source). A ``models:/`` URI
+naming one version is the package at the root of that version's artifacts (what MLflow
+loads), with its provenance; name globs and every-version targets are planned by
+:mod:`modelcheck.sources.mlflow_registry`.
 """
 
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import os
 import posixpath
 import ssl
 import urllib.error
 import urllib.request
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote, urlencode, urlparse
 
+from modelcheck.sources.base import Source
 from modelcheck.sources.fsspec_source import Listing
 from modelcheck.sources.plan import (
     Job,
@@ -34,6 +40,8 @@ API = "/api/2.0/mlflow"
 ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts"
 MAX_LISTED = 100_000
 TIMEOUT = 30.0
+# requests sent to MLflow servers by this process (the registry bench reads it)
+REQUESTS = itertools.count()
 
 
 class Server:
@@ -67,6 +75,7 @@ class Server:
         if body is not None:
             hdrs["Content-Type"] = "application/json"
         req = urllib.request.Request(self.base + path, data=body, headers=hdrs)
+        next(REQUESTS)
         try:
             return urllib.request.urlopen(req, timeout=TIMEOUT, context=self.context)
         except urllib.error.HTTPError as exc:
@@ -109,30 +118,57 @@ def resolve(uri: str, server: Server) -> str:
 
 
 def _resolve_model(uri: str, server: Server) -> str:
+    picked = registry_version(uri, server)
+    if isinstance(picked, str):  # models:/<model_id>: the logged model's location
+        return picked
+    return download_uri(server, picked[0], picked[1])
+
+
+def registry_version(uri: str, server: Server) -> tuple[str, str, str] | str:
+    """``(name, version, selected_by)`` of a ``models:/`` URI naming one registry version;
+    for ``models:/<model_id>`` (an MLflow 3 logged model) its artifact location instead."""
+    from modelcheck.sources.mlflow_registry import FORMS, canonical_stage
+
     parts = uri[len("models:/"):].strip("/").split("/")
     if not parts[0] or len(parts) > 2:
-        raise TargetFailed("expected models:/<name>/<version|stage|latest>, models:/<name>@"
-                           "<alias> or models:/<model_id>")
+        raise TargetFailed(f"not a model URI; expected {FORMS}, or models:/<model_id>")
     if len(parts) == 1 and "@" in parts[0]:
         name, alias = parts[0].rsplit("@", 1)
         mv = server.get(f"{API}/registered-models/alias", {"name": name, "alias": alias})
-        version = str(mv["model_version"]["version"])
-    elif len(parts) == 1:  # models:/<model_id> (MLflow 3 logged model)
-        model = server.get(f"{API}/logged-models/{quote(parts[0], safe='')}")
-        return model["model"]["info"]["artifact_uri"]
-    else:
-        name, suffix = parts
-        if suffix.isdigit():
-            version = suffix
-        else:
-            stages = [] if suffix.lower() == "latest" else [suffix]
-            got = server.get(f"{API}/registered-models/get-latest-versions",
-                             {"name": name, "stages": stages})
-            versions = [int(v["version"]) for v in got.get("model_versions", [])]
-            if not versions:
-                raise TargetFailed(f"registered model {name!r} has no version"
-                                   + (f" in stage {suffix!r}" if stages else ""))
-            version = str(max(versions))
+        return name, str(mv["model_version"]["version"]), f"@{alias}"
+    if len(parts) == 1:  # models:/<model_id> (MLflow 3 logged model), or a name alone
+        return _logged_model(parts[0], server)
+    name, suffix = parts
+    if suffix.isdigit():
+        return name, suffix, "version"
+    stages = [] if suffix.lower() == "latest" else [canonical_stage(suffix)]
+    got = server.get(f"{API}/registered-models/get-latest-versions",
+                     {"name": name, "stages": stages})
+    versions = [int(v["version"]) for v in got.get("model_versions", [])]
+    if not versions:
+        raise TargetFailed(f"registered model {name!r} has no version"
+                           + (f" in stage {stages[0]!r}" if stages else ""))
+    return name, str(max(versions)), stages[0] if stages else "latest"
+
+
+def _logged_model(ref: str, server: Server) -> str:
+    from modelcheck.sources.mlflow_registry import FORMS
+
+    try:
+        model = server.get(f"{API}/logged-models/{quote(ref, safe='')}")
+    except FileNotFoundError:  # no logged model by that ID (or an MLflow 2 server)
+        try:
+            server.get(f"{API}/registered-models/get", {"name": ref})
+        except FileNotFoundError:
+            raise TargetFailed(f"no registered model and no logged model named {ref!r}; "
+                               f"expected {FORMS}, or models:/<model_id>") from None
+        raise TargetFailed(f"models:/{ref} names a registered model but no version: say "
+                           f"which; expected {FORMS}") from None
+    return model["model"]["info"]["artifact_uri"]
+
+
+def download_uri(server: Server, name: str, version: str) -> str:
+    """Where a version's files are (what MLflow's client asks: ``get-download-uri``)."""
     got = server.get(f"{API}/model-versions/get-download-uri",
                      {"name": name, "version": version})
     location = got.get("artifact_uri") or ""
@@ -141,6 +177,19 @@ def _resolve_model(uri: str, server: Server) -> str:
     if not location:
         raise TargetFailed(f"model version {name}/{version} has no artifact location")
     return location
+
+
+def version_provenance(server: Server, name: str, version: str, selected_by: str
+                       ) -> dict[str, str]:
+    """A version's provenance from ``model-versions/get`` (its aliases included)."""
+    from modelcheck.sources.mlflow_registry import fill, provenance
+
+    rec = server.get(f"{API}/model-versions/get", {"name": name, "version": version})
+    rec = rec.get("model_version", {})
+    prov = provenance(name, version, selected_by, [str(a) for a in rec.get("aliases", [])],
+                      None)
+    fill(prov, rec)
+    return prov
 
 
 def _resolve_run(uri: str, server: Server) -> str:
@@ -252,31 +301,75 @@ def plan_served(uri: str, display: str, tracking: Server, jobs: int) -> list[Job
             for p in pkgs]
 
 
-def plan_mlflow(target: str, options: SourceOptions) -> list[Job]:
-    """Resolve an MLflow URI and plan the packages at its artifact location."""
+def plan_mlflow(target: str, options: SourceOptions) -> Iterable[Job]:
+    """Resolve an MLflow URI and plan the packages at its artifact location; a registry
+    target (a name glob, every version) is planned as a stream of versions."""
     if target.startswith("mlflow-artifacts:") and urlparse(target).netloc:
         tracking = Server.from_env() if os.environ.get("MLFLOW_TRACKING_URI") else Server(
             "http://" + urlparse(target).netloc)
     else:
         tracking = Server.from_env()
     try:
-        location = resolve(target, tracking)
+        if target.startswith("models:/"):
+            from modelcheck.sources.mlflow_registry import parse, plan_registry, version_job
+
+            def resolve_version(display: str, name: str, version: str) -> Source:
+                return version_source(tracking, options, display, name, version)
+
+            sel = parse(target)
+            if sel is not None:
+                return plan_registry(target, sel, tracking, options, resolve_version)
+            picked = registry_version(target, tracking)
+            if not isinstance(picked, str):  # one registry version, read on a worker
+                return [version_job(tracking, resolve_version, target.rstrip("/"),
+                                    version_provenance(tracking, *picked))]
+            location = picked
+        else:
+            location = resolve(target, tracking)
     except TargetFailed:
         raise
     except (KeyError, TypeError, ValueError) as exc:
         raise TargetFailed(f"unexpected answer from the tracking server: {exc!r}") from exc
     except OSError as exc:
         raise TargetFailed(f"cannot resolve through {tracking.base}: {exc}") from exc
+    return plan_location(location, target.rstrip("/"), tracking, options)
+
+
+def plan_location(location: str, display: str, tracking: Server, options: SourceOptions
+                  ) -> list[Job]:
+    """The packages at an artifact location, shown under ``display``."""
     if location.startswith("mlflow-artifacts:"):
-        return plan_served(location, target.rstrip("/"), tracking, options.jobs)
+        return plan_served(location, display, tracking, options.jobs)
     if location.startswith("file:") or location.startswith("/"):
         path = file_url_path(location) if location.startswith("file:") else location
         if not os.path.exists(path):
             raise TargetFailed(f"artifact location {location} is a path on the tracking "
                                "server's machine, not reachable from here")
-        return plan_local(path, target)
+        return plan_local(path, display)
     if "://" in location:
         jobs = plan_fsspec(location, options)
         base = location.rstrip("/")
-        return [Job(target.rstrip("/") + j.display[len(base):], j.make) for j in jobs]
+        return [Job(display + j.display[len(base):], j.make) for j in jobs]
     raise TargetFailed(f"artifact location {location!r} is not a URL this tool can read")
+
+
+def version_source(tracking: Server, options: SourceOptions, display: str, name: str,
+                   version: str) -> Source:
+    """The package of one registry version, read through the served artifacts or the
+    bucket's reader (see :func:`root_package`)."""
+    return root_package(download_uri(tracking, name, version), display, tracking,
+                        options).make()
+
+
+def root_package(location: str, display: str, tracking: Server, options: SourceOptions
+                 ) -> Job:
+    """The package at the root of a model version's artifacts: what MLflow loads for
+    ``models:/NAME/VERSION``; a version whose root has no MLmodel cannot be loaded."""
+    jobs = plan_location(location, display, tracking, options)
+    for job in jobs:
+        if job.display == display:
+            return job
+    inner = ", ".join(j.display[len(display) + 1:] for j in jobs[:3])
+    raise TargetFailed(f"no MLmodel at the root of {location}, so MLflow cannot load "
+                       f"{display} (a package one level down: {inner}; register that "
+                       "folder instead)")
