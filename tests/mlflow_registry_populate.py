@@ -93,7 +93,9 @@ def register(name: str, sources: list[dict], aliases: dict[str, int],
              stages: dict[int, str]) -> None:
     rest("/registered-models/create", {"name": name})
     for src in sources:
-        body = {"name": name, "source": src["source"], "run_id": src["run_id"]}
+        body = {"name": name, "source": src["source"]}
+        if src.get("run_id"):
+            body["run_id"] = src["run_id"]
         if src.get("model_id"):
             body["model_id"] = src["model_id"]
         rest("/model-versions/create", body)

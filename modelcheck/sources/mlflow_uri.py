@@ -13,11 +13,12 @@ loads), with its provenance; name globs and every-version targets are planned by
 from __future__ import annotations
 
 import base64
-import itertools
+import http.client
 import json
 import os
 import posixpath
 import ssl
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
@@ -27,6 +28,7 @@ from urllib.parse import quote, urlencode, urlparse
 
 from modelcheck.sources.base import Source
 from modelcheck.sources.fsspec_source import Listing
+from modelcheck.sources.mlflow_http import Pool
 from modelcheck.sources.plan import (
     Job,
     SourceOptions,
@@ -40,8 +42,35 @@ API = "/api/2.0/mlflow"
 ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts"
 MAX_LISTED = 100_000
 TIMEOUT = 30.0
-# requests sent to MLflow servers by this process (the registry bench reads it)
-REQUESTS = itertools.count()
+KEEPALIVE = True  # requests on pooled keep-alive connections (False: urllib, one each)
+
+
+class Counter:
+    """A thread-safe count; ``next()`` gives the value before the increment, like
+    ``itertools.count``, and ``value`` reads it without counting."""
+
+    def __init__(self) -> None:
+        self.value = 0
+        self._lock = threading.Lock()
+
+    def __iter__(self) -> Counter:
+        return self
+
+    def __next__(self) -> int:
+        with self._lock:
+            self.value += 1
+            return self.value - 1
+
+
+# requests sent to MLflow servers by this process, and of them artifact downloads (the
+# registry bench and tests read them)
+REQUESTS = Counter()
+ARTIFACT_GETS = Counter()
+
+
+def counts() -> tuple[int, int]:
+    """(requests, artifact downloads) sent so far."""
+    return REQUESTS.value, ARTIFACT_GETS.value
 
 
 class Server:
@@ -56,9 +85,32 @@ class Server:
         elif env.get("MLFLOW_TRACKING_USERNAME"):
             pair = f"{env['MLFLOW_TRACKING_USERNAME']}:{env.get('MLFLOW_TRACKING_PASSWORD', '')}"
             self.headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
-        self.context = None
+        self.context: ssl.SSLContext | None = None
         if env.get("MLFLOW_TRACKING_INSECURE_TLS", "").lower() == "true":
             self.context = ssl._create_unverified_context()  # noqa: S323 - user asked for it
+        self._pool: Pool | None = None
+        self._opener: urllib.request.OpenerDirector | None = None
+        self._pool_lock = threading.Lock()
+
+    @property
+    def pool(self) -> Pool:
+        """Keep-alive connections (made on first use: ``context`` may be set after init)."""
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = Pool(self.base, self.context, TIMEOUT)
+            return self._pool
+
+    @property
+    def opener(self) -> urllib.request.OpenerDirector:
+        """urllib, for what the pool leaves to it (a proxy, a redirect); the proxies are
+        read from the environment when the pool is made, like the pool's own choice."""
+        with self._pool_lock:
+            if self._opener is None:
+                handlers: list[Any] = [urllib.request.ProxyHandler()]
+                if self.context is not None:
+                    handlers.append(urllib.request.HTTPSHandler(context=self.context))
+                self._opener = urllib.request.build_opener(*handlers)
+            return self._opener
 
     @classmethod
     def from_env(cls) -> Server:
@@ -74,17 +126,23 @@ class Server:
         hdrs = dict(self.headers, **(headers or {}))
         if body is not None:
             hdrs["Content-Type"] = "application/json"
-        req = urllib.request.Request(self.base + path, data=body, headers=hdrs)
         next(REQUESTS)
+        if KEEPALIVE and self.pool.direct:
+            try:
+                resp = self.pool.request("GET" if body is None else "POST", path, body, hdrs)
+            except (OSError, http.client.HTTPException) as exc:
+                raise OSError(f"cannot reach {self.base}: {exc}") from exc
+            if resp is not None and resp.status >= 400:
+                with resp:
+                    detail = _detail(resp.read(65536), resp.reason)
+                raise _http_error(resp.status, path, detail)
+            if resp is not None:
+                return resp
+        req = urllib.request.Request(self.base + path, data=body, headers=hdrs)
         try:
-            return urllib.request.urlopen(req, timeout=TIMEOUT, context=self.context)
+            return self.opener.open(req, timeout=TIMEOUT)
         except urllib.error.HTTPError as exc:
-            detail = _error_detail(exc)
-            if exc.code in (401, 403):
-                raise PermissionError(f"HTTP {exc.code} from {path}: {detail}") from exc
-            if exc.code == 404:
-                raise FileNotFoundError(f"HTTP 404 from {path}: {detail}") from exc
-            raise OSError(f"HTTP {exc.code} from {path}: {detail}") from exc
+            raise _http_error(exc.code, path, _error_detail(exc)) from exc
         except urllib.error.URLError as exc:
             raise OSError(f"cannot reach {self.base}: {exc.reason}") from exc
 
@@ -98,11 +156,26 @@ class Server:
             return json.loads(resp.read() or b"{}")
 
 
+def _http_error(code: int, path: str, detail: str) -> OSError:
+    if code in (401, 403):
+        return PermissionError(f"HTTP {code} from {path}: {detail}")
+    if code == 404:
+        return FileNotFoundError(f"HTTP 404 from {path}: {detail}")
+    return OSError(f"HTTP {code} from {path}: {detail}")
+
+
+def _detail(body: bytes, reason: str) -> str:
+    try:
+        doc = json.loads(body or b"{}")
+        return f"{doc.get('error_code', '')}: {doc.get('message', '')}".strip(": ")
+    except (ValueError, AttributeError):
+        return reason or ""
+
+
 def _error_detail(exc: urllib.error.HTTPError) -> str:
     try:
-        doc = json.loads(exc.read(4096) or b"{}")
-        return f"{doc.get('error_code', '')}: {doc.get('message', '')}".strip(": ")
-    except (ValueError, OSError):
+        return _detail(exc.read(4096), exc.reason)
+    except OSError:
         return exc.reason or ""
 
 
@@ -174,6 +247,8 @@ def download_uri(server: Server, name: str, version: str) -> str:
     location = got.get("artifact_uri") or ""
     if location.startswith("models:/"):  # a version that points at a logged model
         return _resolve_model(location, server)
+    if location.startswith("runs:/"):  # registered from runs:/RUN/PATH: stored as given, and
+        return _resolve_run(location, server)  # resolved by MLflow's client when loaded
     if not location:
         raise TargetFailed(f"model version {name}/{version} has no artifact location")
     return location
@@ -249,6 +324,7 @@ class ArtifactsFS:
 
     def cat_file(self, path: str, start: int = 0, end: int | None = None) -> bytes:
         headers = {"Range": f"bytes=0-{end - 1}"} if end is not None else None
+        next(ARTIFACT_GETS)
         with self.server.open(self._url(path), headers=headers) as resp:
             return resp.read() if end is None else resp.read(end)
 
@@ -343,8 +419,10 @@ def plan_location(location: str, display: str, tracking: Server, options: Source
     if location.startswith("file:") or location.startswith("/"):
         path = file_url_path(location) if location.startswith("file:") else location
         if not os.path.exists(path):
-            raise TargetFailed(f"artifact location {location} is a path on the tracking "
-                               "server's machine, not reachable from here")
+            raise TargetFailed(f"artifact location {path} is a path on the tracking server's "
+                               "machine, and this machine has nothing there: run modelcheck "
+                               "where the files are, or serve the artifacts (mlflow server "
+                               "--serve-artifacts) or store them on a bucket")
         return plan_local(path, display)
     if "://" in location:
         jobs = plan_fsspec(location, options)
@@ -356,9 +434,14 @@ def plan_location(location: str, display: str, tracking: Server, options: Source
 def version_source(tracking: Server, options: SourceOptions, display: str, name: str,
                    version: str) -> Source:
     """The package of one registry version, read through the served artifacts or the
-    bucket's reader (see :func:`root_package`)."""
-    return root_package(download_uri(tracking, name, version), display, tracking,
-                        options).make()
+    bucket's reader (see :func:`root_package`); a failure names the location."""
+    location = download_uri(tracking, name, version)
+    try:
+        return root_package(location, display, tracking, options).make()
+    except TargetFailed as exc:
+        if location in str(exc):
+            raise
+        raise TargetFailed(f"{location}: {exc}") from exc
 
 
 def root_package(location: str, display: str, tracking: Server, options: SourceOptions
