@@ -19,11 +19,12 @@ the scan.
 
 ``--table`` prints markdown rows for bench/run.py (| measure | modelcheck | baseline | ratio |
 target |), and a projection for N machines from the measured per-package costs.
-``--close`` makes the server close every connection (werkzeug's default); ``--client-rev``
-measures the bucket-scan client of an older commit (its modelcheck/scan/remote.py,
-sources/fsspec_source.py and sources/s3_direct.py), for before/after tables; ``--compare``
-runs that older client and the current one alternately on the same server (the machine's
-load from other processes drifts: scans minutes apart are not comparable).
+``--close`` makes the server close every connection (werkzeug's default);
+``--client-rev`` measures the bucket-scan client of an older commit (its
+modelcheck/scan/remote.py and sources/fsspec_source.py, s3_direct.py, s3_http.py,
+s3_list.py), for before/after tables; ``--compare`` runs that older client and the current
+one alternately on the same server (the machine's load from other processes drifts: scans
+minutes apart are not comparable).
 """
 
 from __future__ import annotations
@@ -117,7 +118,9 @@ class PeakRss:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
-CLIENT_MODULES = ("modelcheck.sources.fsspec_source", "modelcheck.sources.s3_direct",
+# imported in this order (each may import the ones before it at import time)
+CLIENT_MODULES = ("modelcheck.sources.s3_http", "modelcheck.sources.s3_list",
+                  "modelcheck.sources.s3_direct", "modelcheck.sources.fsspec_source",
                   "modelcheck.scan.remote")
 
 

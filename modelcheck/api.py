@@ -57,9 +57,10 @@ def check(
     workers, and reported as a run here reports them (see :mod:`modelcheck.scan.executor`).
 
     ``on_package`` is called once with each package's result (baseline applied) in this
-    thread: a local package as it finishes, in the order packages finish; URL targets and an
-    ``executor``'s results when their scan ends. Every package is given before ``check``
-    returns or raises ``Interrupted``. The command line streams ``-f json-lines`` with it.
+    thread, as the package finishes (in the order packages finish, local trees, URL targets
+    and an ``executor``'s results alike); a target that could not be listed, when its scan
+    ends. Every package is given before ``check`` returns or raises ``Interrupted``. The
+    command line streams ``-f json-lines`` with it.
     """
     from modelcheck.scan.local import check_local
 
@@ -74,8 +75,8 @@ def check(
     local_done: list[PackageResult] = []
     remote_done: list[PackageResult] = []
     stream = _Stream(on_package, settings) if on_package is not None else None
-    # the local runner hands each package over as it finishes; the rest, at the end
-    hook = {"on_package": stream} if stream is not None and executor is None else {}
+    # the runners hand each package over as it finishes; the rest, at the end
+    hook = {"on_package": stream} if stream is not None else {}
     try:
         run_local = check_local if executor is None else \
             _on(executor, "check_local_on", notifications=report.notifications)
@@ -92,7 +93,7 @@ def check(
 
             run_remote = check_remote if executor is None else _on(executor, "check_remote_on")
             report.packages.extend(run_remote(remote, rules, settings, report.notifications,
-                                              progress=progress, done=remote_done))
+                                              progress=progress, done=remote_done, **hook))
     except KeyboardInterrupt as exc:
         report.packages.extend(sorted(local_done, key=lambda p: p.display))
         report.packages.extend(remote_done)

@@ -200,3 +200,135 @@ def test_url_targets_interrupted_keep_every_finished_package(bigtree, tmp_path) 
     *found, summary = _lines(out)
     assert summary["partial"] is True
     assert len(found) == summary["packages"] == len({x["package"] for x in found}) < N_BIG
+
+
+# -- URL targets and executors stream too ------------------------------------------------------
+
+N_BUCKET = 120
+
+
+@pytest.fixture(scope="module")
+def bucket():
+    """A moto S3 server holding N_BUCKET packages that lost their MLmodel (one MC101 each)."""
+    pytest.importorskip("s3fs")
+    pytest.importorskip("moto.server")
+    sys.path.insert(0, str(Path(__file__).parent))
+    from concurrent.futures import ThreadPoolExecutor
+
+    import s3server
+
+    files = {("MLModel" if f.name == "MLmodel" else f.name): f.read_bytes()
+             for f in GOOD_PKG.iterdir()}
+    with s3server.s3_server() as srv:
+        c = srv.client()
+        c.create_bucket(Bucket="jsonl")
+        puts = [(f"fleet/p{i:04d}/{name}", body) for i in range(N_BUCKET)
+                for name, body in files.items()]
+        with ThreadPoolExecutor(16) as pool:
+            list(pool.map(lambda kb: c.put_object(Bucket="jsonl", Key=kb[0], Body=kb[1]), puts))
+        yield srv
+
+
+def test_bucket_packages_are_handed_over_as_they_finish(bucket) -> None:
+    events: list[tuple] = []
+    report = check(["s3://jsonl/fleet"], Settings(storage_options=bucket.options(), jobs=4),
+                   on_package=lambda p: events.append(("package", p.display)),
+                   progress=lambda i, n: events.append(("progress", i)))
+    assert len(report.packages) == N_BUCKET and not report.notifications
+    # each package is handed over as it finishes, before its progress call (not at the end)
+    assert [e[0] for e in events] == ["package", "progress"] * N_BUCKET
+    assert sorted(e[1] for e in events if e[0] == "package") == sorted(
+        p.display for p in report.packages)
+
+
+def test_remote_runner_streams_before_the_last_job_is_started(bucket) -> None:
+    """A lister that pages (a generator of jobs): packages are handed over while it is
+    still giving jobs, each once, target errors included."""
+    from modelcheck.engine.registry import all_rules
+    from modelcheck.engine.run import select_rules
+    from modelcheck.scan.remote import plan, run_jobs
+    from modelcheck.sources.plan import Job
+
+    settings = Settings(storage_options=bucket.options(), jobs=8)
+    planned = plan("s3://jsonl/fleet", settings)
+    handed: list[str] = []
+    when_yielded: list[int] = []
+
+    def boom():
+        raise RuntimeError("no source")
+
+    def lister():
+        for k, job in enumerate(planned):
+            when_yielded.append(len(handed))
+            if k == 50:
+                yield Job("s3://jsonl/gone", boom)
+            yield job
+
+    notes: list[str] = []
+    got = run_jobs(lister(), select_rules(all_rules(), settings), settings, notes, None,
+                   on_package=lambda p: handed.append(p.display))
+    assert when_yielded[-1] > 0  # packages were handed over before the last job was made
+    assert sorted(handed) == sorted(r.display for r in got) and len(handed) == len(set(handed))
+    assert len(got) == N_BUCKET + 1 and "s3://jsonl/gone" in handed
+
+
+def test_cli_streams_a_bucket_scan_to_stdout(bucket, tmp_path) -> None:
+    opts = []
+    for k, v in bucket.options().items():
+        opts += ["--storage-option", f"{k}={v}"]
+    p = subprocess.Popen([sys.executable, "-m", "modelcheck", "check", "s3://jsonl/fleet", *opts,
+                          "-f", "json-lines", "--jobs", "2"], cwd=tmp_path,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env={**os.environ, "NO_COLOR": "1"})
+    try:
+        first = p.stdout.readline()
+        assert json.loads(first)["type"] == "finding"
+        running = p.poll() is None  # the first line came while the scan was still running
+        rest, err = p.communicate(timeout=120)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert running, "the first line came only when the scan ended"
+    assert p.returncode == 1, err
+    *found, summary = _lines(first + rest)
+    assert summary["packages"] == N_BUCKET, summary
+    assert {x["code"] for x in found} == {"MC101"}, found[:3]
+    assert len(found) == N_BUCKET == len({x["package"] for x in found})
+
+
+def test_executor_results_are_handed_over_as_tasks_finish(bigtree) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from modelcheck.scan.executor import check_local_on
+
+    events: list[str] = []
+    settings = Settings(jobs=2)
+    from modelcheck.engine.registry import all_rules
+    from modelcheck.engine.run import select_rules
+
+    with ThreadPoolExecutor(2) as pool:
+        results, errors = check_local_on(
+            pool, [str(bigtree / "g00"), str(bigtree / "g01")],
+            select_rules(all_rules(), settings), settings,
+            progress=lambda i, n: events.append("progress"), batch=20,
+            on_package=lambda p: events.append("package"))
+    assert not errors and len(results) == 200 and events.count("package") == 200
+    # packages come with their task's progress call, the first well before the end
+    assert events.index("package") < events.index("progress") < len(events) - 1
+
+
+def test_executor_bucket_scan_hands_packages_over_as_tasks_finish(bucket) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    events: list[tuple] = []
+    with ThreadPoolExecutor(2) as pool:
+        report = check(["s3://jsonl/fleet"], Settings(storage_options=bucket.options(), jobs=4),
+                       executor=pool, on_package=lambda p: events.append(("package", p.display)),
+                       progress=lambda i, n: events.append(("progress", i)))
+    assert len(report.packages) == N_BUCKET and not report.notifications
+    kinds = [e[0] for e in events]
+    assert kinds.count("package") == N_BUCKET  # each once
+    # handed over with their tasks' progress, not all after the scan
+    assert kinds.index("package") < len(kinds) - 1 - kinds[::-1].index("progress")
+    assert sorted(e[1] for e in events if e[0] == "package") == sorted(
+        p.display for p in report.packages)

@@ -116,3 +116,19 @@ def test_not_for_unusual_configurations():
     assert direct_for(s3fs.S3FileSystem(anon=True, version_aware=True,
                                         skip_instance_cache=True)) is None
     assert direct_for(object()) is None
+
+
+def test_signed_listing_is_accepted_and_lists_what_s3fs_lists(signed):
+    """The listing's query string is signed as S3 checks it (moto verifies SigV4 here; its
+    check rejects a listing whose query holds '/', so the bucket's root is listed)."""
+    from modelcheck.sources.s3_list import list_keys
+
+    srv, key, secret = signed
+    fs, direct = _direct(srv, key, secret)
+    got = list_keys(fs, "signed")
+    assert got is not None
+    want = fs.find("signed", detail=True, withdirs=False)
+    assert sorted(got) == sorted((k, v["size"]) for k, v in want.items())
+    assert len(got) == len(OBJECTS)
+    _, wrong = _direct(srv, key, "not-the-secret")
+    assert list_keys(wrong.fs, "signed") is None  # refused: s3fs lists (and is refused too)

@@ -42,6 +42,13 @@ def _answer(path: str) -> bytes | None:
         return b"SSH-2.0-OpenSSH\r\n\r\n"
     if path == "/extra":  # more bytes than announced: the connection is out of step
         return b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloHTTP/1.1 200"
+    if path == "/chunked-split":  # chunk sizes, data and the end split across writes
+        return (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r|\nhel|\r\n"
+                b"2\r\nlo|\r|\n0\r\nX-Trailer: 1|\r\n\r|\n")
+    if path == "/chunked-extra":  # bytes after the last chunk: out of step
+        return b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nHTTP/1.1"
+    if path == "/listing":
+        return b"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n<a>x</a>"[:-1]
     if path == "/close-after":
         return b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello"
     return None
@@ -215,4 +222,21 @@ def test_many_requests_share_few_connections(loop, server):
 
     assert loop.run_until_complete(many()) == [b"hello"] * 40
     assert pool.opened <= 3 and server.connections <= 3
+    pool.close()
+
+
+def test_answers_of_unknown_length(loop, server):
+    """size -1 (a listing page): any Content-Length, or chunks (split anyhow, with extensions
+    and trailers); the connection is kept alive after either; never a body past the end."""
+    pool = _pool(loop, server)
+    assert _get(pool, loop, "/chunked", -1) == b"hello"
+    assert _get(pool, loop, "/chunked-split", -1) == b"hello"
+    assert _get(pool, loop, "/listing", -1) == b"<a>x</a"
+    assert _get(pool, loop, "/ok", -1) == b"hello"
+    assert pool.opened == 1
+    got = _get(pool, loop, "/chunked-extra", -1)
+    assert got == b"" or isinstance(got, GiveUp)  # as /extra: never a wrong body
+    assert isinstance(_get(pool, loop, "/500", -1), GiveUp)
+    got = _get(pool, loop, "/chunked", 5)  # a file GET never takes chunks
+    assert isinstance(got, GiveUp) and got.reason == "chunked or encoded body"
     pool.close()

@@ -389,3 +389,21 @@ def test_jobs_are_consumed_lazily_in_order_with_provenance(world):
     assert [i for i, _ in seen] == list(range(1, len(want) + 1))
     assert notes == ["s3://models/gone: cannot be checked: RuntimeError: no source"]
     assert [f.code for f in got[9].findings] == ["MC902"]
+
+
+def test_jobs_1_reads_through_the_same_direct_batches(world):
+    """--jobs 1 runs the same pipeline (one package in flight): the same findings as more
+    jobs, every GET a direct one, one GET per file, the listing one request per page."""
+    url = "s3://models/fleet/team4"
+    srv = world["srv"]
+    srv.stats(reset=True)
+    one = check([url], _settings(world, jobs=1))
+    stats = srv.stats()
+    many = check([url], _settings(world, jobs=8))
+    assert [p.display for p in one.packages] == [p.display for p in many.packages]
+    assert [[_key(f) for f in p.findings] for p in one.packages] == \
+        [[_key(f) for f in p.findings] for p in many.packages]
+    assert sorted(one.notifications) == sorted(many.notifications)
+    assert list(stats["get_agents"]) == ["modelcheck"]
+    gets = {k: n for k, n in stats["gets"].items() if not k.endswith(PROBE_KEY)}
+    assert gets and max(gets.values()) == 1 and stats["lists"] == 1 and stats["heads"] == 0

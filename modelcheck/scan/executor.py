@@ -27,6 +27,7 @@ from modelcheck.scan import tasks
 from modelcheck.sources.plan import DEFAULT_JOBS, MLFLOW_PREFIXES
 
 Progress = Callable[[int, int], None] | None
+OnPackage = Callable[[PackageResult], None] | None
 BATCH_MAX = 32  # packages per task at most: a task's cost stays well above the engine's
 # a bucket is listed by folders on the workers: at least SPLIT_MIN of them (when the folders
 # SPLIT_DEPTH levels down give that many), at most SPLIT_MAX
@@ -117,11 +118,12 @@ def _outcome(fut: Future) -> tuple[Any, BaseException | None]:
 def check_local_on(executor: Executor, targets: list[str], rules: dict[str, Rule],
                    settings: Settings, progress: Progress = None,
                    done: list[PackageResult] | None = None, notes: list[str] | None = None,
-                   batch: int | None = None, notifications: list[str] | None = None
-                   ) -> tuple[list[PackageResult], list[str]]:
+                   batch: int | None = None, notifications: list[str] | None = None,
+                   on_package: OnPackage = None) -> tuple[list[PackageResult], list[str]]:
     """:func:`modelcheck.scan.local.check_local` on ``executor``: the packages under local
     ``targets`` in discovery's sorted order, and the targets that could not be read. A task
-    that failed makes each of its packages an MC902, said in ``notifications`` too."""
+    that failed makes each of its packages an MC902, said in ``notifications`` too.
+    ``on_package`` gets each result (on this thread) as its task's results come back."""
     from modelcheck.sources.discovery import discover
 
     done = [] if done is None else done
@@ -143,6 +145,8 @@ def check_local_on(executor: Executor, targets: list[str], rules: dict[str, Rule
                 said[i] = problems
             out[i] = _refilter(result, settings)
             done.append(out[i])
+            if on_package is not None:
+                on_package(out[i])
         finished += len(items)
         if progress:
             progress(finished, len(work))
@@ -260,9 +264,11 @@ class _Remote:
 def check_remote_on(executor: Executor, targets: list[str], rules: dict[str, Rule],
                     settings: Settings, notifications: list[str], *,
                     progress: Progress = None, done: list[PackageResult] | None = None,
-                    batch: int | None = None) -> list[PackageResult]:
+                    batch: int | None = None, on_package: OnPackage = None
+                    ) -> list[PackageResult]:
     """:func:`modelcheck.scan.remote.check_remote` on ``executor``: the same results, in the
-    same order, with the same notifications."""
+    same order, with the same notifications; ``on_package`` gets each package's result (on
+    this thread) as its task's results come back."""
     from modelcheck.scan.remote import options_of, plan
     from modelcheck.sources.plan import TargetFailed, pool_options
 
@@ -282,6 +288,8 @@ def check_remote_on(executor: Executor, targets: list[str], rules: dict[str, Rul
     def keep(key: tuple, item: tasks.Checked) -> None:
         state.checked[key] = item
         done.append(item[0])
+        if on_package is not None:
+            on_package(_refilter(item[0], settings))
 
     def checked(fut: Future, ti: int, pkgs: list[tasks.FsPackage], url: str) -> None:
         value, exc = _outcome(fut)

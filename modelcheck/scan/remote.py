@@ -8,8 +8,9 @@ GETs with callbacks, no thread and no task per request), and the rules run on th
 thread as each batch lands (no thread per package: the hand-offs and the GIL would cost more
 than the rules). A package likely to read outside its batch (a big file some rule may peek
 at), or whose source is not async, is checked on a thread instead, so such reads overlap.
-Results come back in job order. Targets that cannot be listed, and files that cannot be
-read, become tool notifications (exit 2); the rest of the scan goes on.
+Results come back in job order (and, to an ``on_package`` hook, as each package finishes).
+Targets that cannot be listed, and files that cannot be read, become tool notifications
+(exit 2); the rest of the scan goes on.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ FLIGHT_BYTES = 256 * 1024 * 1024  # most prefetched bytes held by the packages i
 SIDE_THREADS = 16  # most threads checking packages that read outside their batch
 
 Item = tuple[PackageResult, list[str]]
+OnPackage = Callable[[PackageResult], None] | None
 
 
 class _Failed:
@@ -52,16 +54,18 @@ class _Failed:
 def check_remote(targets: list[str], rules: dict[str, Rule], settings: Settings,
                  notifications: list[str], *,
                  progress: Callable[[int, int], None] | None = None,
-                 done: list[PackageResult] | None = None) -> list[PackageResult]:
+                 done: list[PackageResult] | None = None,
+                 on_package: OnPackage = None) -> list[PackageResult]:
     """Check every package under ``targets`` (URLs); tool failures go to ``notifications``.
     Results come in target order, then job order; a target that cannot be listed is one
-    MC902 result in its place.
+    MC902 result in its place. ``on_package`` gets each result (on this thread) as soon as
+    its package is finished, in the order they finish.
 
     When a ``KeyboardInterrupt`` stops the scan, ``done`` holds the packages that finished
     (the work still in flight is abandoned, not waited for)."""
     results: list[PackageResult] = [] if done is None else done
     results.extend(run_jobs(_stream(targets, settings), rules, settings, notifications,
-                            progress, done=results))
+                            progress, done=results, on_package=on_package))
     return results
 
 
@@ -95,10 +99,12 @@ def options_of(settings: Settings) -> SourceOptions:
 def run_jobs(jobs: Iterable[Job], rules: dict[str, Rule], settings: Settings,
              notifications: list[str],
              progress: Callable[[int, int], None] | None,
-             done: list[PackageResult] | None = None) -> list[PackageResult]:
+             done: list[PackageResult] | None = None,
+             on_package: OnPackage = None) -> list[PackageResult]:
     """Check packages, up to ``--jobs`` in flight; results come back in job order.
     ``jobs`` may be a generator: it is consumed as the scan goes, and ``progress`` gets
-    ``(done, jobs seen so far)`` until it ends. On a ``KeyboardInterrupt`` the packages
+    ``(done, jobs seen so far)`` until it ends; ``on_package`` gets each result as its
+    package finishes (before its progress call). On a ``KeyboardInterrupt`` the packages
     finished so far are appended to ``done``."""
     known = len(jobs) if isinstance(jobs, (list, tuple)) else None
     if known == 0:
@@ -107,14 +113,8 @@ def run_jobs(jobs: Iterable[Job], rules: dict[str, Rule], settings: Settings,
     if known is not None:
         workers = min(workers, known)
     out: list[Item | None] = []
-    try:
-        if workers == 1:
-            for job in jobs:
-                out.append(_failed_or(job, lambda j: check_one(j, rules, settings)))
-                if progress:
-                    progress(len(out), known or len(out))
-        else:
-            _Flight(rules, settings, workers, out, progress, known).run(iter(jobs))
+    try:  # --jobs 1 too: one package in flight, fetched the same cheap way
+        _Flight(rules, settings, workers, out, progress, known, on_package).run(iter(jobs))
     except KeyboardInterrupt:
         for item in out:
             if item is not None and done is not None:
@@ -129,10 +129,6 @@ def run_jobs(jobs: Iterable[Job], rules: dict[str, Rule], settings: Settings,
     return results
 
 
-def _failed_or(job: Job | _Failed, check: Callable[[Job], Item]) -> Item:
-    return job.item if isinstance(job, _Failed) else check(job)
-
-
 class _Flight:
     """The packages in flight. The calling thread takes jobs from the stream, hands async
     sources' batches to their loop (one wake-up for all the batches started together), and
@@ -140,11 +136,13 @@ class _Flight:
 
     def __init__(self, rules: dict[str, Rule], settings: Settings, workers: int,
                  out: list[Item | None], progress: Callable[[int, int], None] | None,
-                 known: int | None) -> None:
+                 known: int | None, on_package: OnPackage = None) -> None:
         self.rules, self.settings, self.workers = rules, settings, workers
         self.out, self.progress, self.known = out, progress, known
+        self.on_package = on_package
         # ("fetched", i, job, source or the exception) or ("checked", i, item, nbytes)
-        self.landed: queue.Queue[tuple] = queue.Queue()
+        # (a C queue: one lock per put and get, not a Python Condition)
+        self.landed: queue.SimpleQueue[tuple] = queue.SimpleQueue()
         self.in_flight = 0
         self.bytes = 0
         self.finished = 0
@@ -277,6 +275,8 @@ class _Flight:
     def _finish(self, i: int, item: Item) -> None:
         self.out[i] = item
         self.finished += 1
+        if self.on_package is not None:
+            self.on_package(item[0])
         if self.progress:
             self.progress(self.finished, self.known or len(self.out))
 

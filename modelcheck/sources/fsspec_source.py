@@ -207,16 +207,21 @@ class Listing:
 
     @classmethod
     def of(cls, fs: Any, root: str, url: str) -> Listing:
-        found = fs.find(root, detail=True, withdirs=False)
+        found = _fast_listing(fs, root)
+        if found is None:
+            found = [(name, info.get("size"))
+                     for name, info in fs.find(root, detail=True, withdirs=False).items()
+                     if info.get("type", "file") == "file"]
         sizes: dict[str, int] = {}
         prefix = root + "/" if root else ""
-        for name, info in found.items():
+        n = len(prefix)
+        for name, size in found:
             name = name.rstrip("/")
-            if info.get("type", "file") != "file" or not name.startswith(prefix):
-                continue  # directory markers, or keys beside the prefix
-            rel = name[len(prefix):]
+            if not name.startswith(prefix):
+                continue  # keys beside the prefix
+            rel = name[n:]
             if rel:
-                sizes[rel] = int(info.get("size") or 0)
+                sizes[rel] = int(size or 0)
         return cls(fs, root, url.rstrip("/"), sorted(sizes), sizes)
 
     def under(self, pkg: str) -> dict[str, int]:
@@ -300,6 +305,16 @@ def _cat_kwargs_of(cls: type) -> dict[str, Any]:
         params = {}
     kw = _CAT_KWARGS[cls] = {"max_concurrency": 1} if "max_concurrency" in params else {}
     return kw
+
+
+def _fast_listing(fs: Any, root: str) -> list[tuple[str, int]] | None:
+    """An s3fs bucket's objects under ``root`` listed without botocore (see s3_list), as
+    ``(path, size)``; None: list through the filesystem."""
+    if type(fs).__name__ != "S3FileSystem":
+        return None
+    from modelcheck.sources.s3_list import list_keys
+
+    return list_keys(fs, root)
 
 
 def _direct_for(fs: Any) -> Any:

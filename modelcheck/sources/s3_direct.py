@@ -111,6 +111,13 @@ class _Bucket:
         signed = self.signer.headers(path) if self.signer is not None else ""
         return f"GET {path} HTTP/1.1\r\n{self.fixed}{signed}\r\n".encode()
 
+    def bucket_head(self, query: str) -> bytes:
+        """A GET of the bucket itself (a listing) with the canonical query string ``query``;
+        the bucket's URL as botocore builds it (``/bucket`` path style, ``/`` virtual)."""
+        path = self.prefix[:-1] or "/"
+        signed = self.signer.headers(path, query) if self.signer is not None else ""
+        return f"GET {path}?{query} HTTP/1.1\r\n{self.fixed}{signed}\r\n".encode()
+
 
 class DirectS3:
     """The direct reader of one s3fs filesystem: per-bucket setup, then signed GETs."""
@@ -141,6 +148,18 @@ class DirectS3:
         self._send(b, path, key, size, done)
         return True
 
+    async def bucket(self, bucket: str) -> _Bucket | None:
+        """The set-up bucket (its probe done), or None: no direct requests for it."""
+        return await self._bucket(bucket)
+
+    async def request(self, b: _Bucket, head: bytes, size: int = -1) -> Any:
+        """Send ``head`` (made by ``b``) and return what :meth:`Pool.get` answers: the body,
+        ``(status, body)`` for 403/404, or a GiveUp (``size`` -1: any length)."""
+        self._fresh(b)
+        fut = asyncio.get_running_loop().create_future()
+        b.pool.get(head, size, fut.set_result)
+        return await fut
+
     async def get(self, path: str, size: int) -> bytes | BaseException | None:
         """The whole object at ``path`` ("bucket/key") of ``size`` bytes (from the listing);
         PermissionError or FileNotFoundError when S3 says AccessDenied or NoSuchKey for it
@@ -156,12 +175,16 @@ class DirectS3:
         self._send(b, path, key, size, fut.set_result)
         return await fut
 
-    def _send(self, b: _Bucket, path: str, key: str, size: int,
-              done: Callable[[Any], None]) -> None:
+    def _fresh(self, b: _Bucket) -> None:
+        """Look at the client's credentials again now and then (refreshed ones change)."""
         if b.credentials is not None and time.monotonic() - b.signed_at > CREDENTIALS_AGE \
                 and not b.refreshing:
             b.refreshing = True
             asyncio.ensure_future(self._refresh(b))
+
+    def _send(self, b: _Bucket, path: str, key: str, size: int,
+              done: Callable[[Any], None]) -> None:
+        self._fresh(b)
 
         def answer(got: Any) -> None:
             if isinstance(got, bytes):

@@ -12,6 +12,8 @@ is handed back as a give-up (the caller reads the file another way, which report
 usual way): ``Content-Length`` missing or different, chunked bodies, other statuses, a
 connection reset or closed mid-answer, a timeout. A request on a reused connection that the
 server closed before answering is retried once on a fresh connection (the keep-alive race).
+A request of unknown length (a bucket listing, ``size`` -1) takes any ``200`` body up to
+BODY_MAX bytes, sent with a ``Content-Length`` or chunked, and no content encoding.
 Nothing here logs URLs or headers (they carry signatures).
 """
 
@@ -29,6 +31,8 @@ EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 UNSIGNED = "UNSIGNED-PAYLOAD"
 ERROR_BODY_MAX = 16 * 1024
 HEAD_MAX = 64 * 1024  # most bytes of status line and headers accepted
+BODY_MAX = 32 * 1024 * 1024  # most bytes of an answer of unknown length (a listing page)
+CHUNK_LINE_MAX = 4096  # most bytes of a chunk-size line (with its extensions) or trailer
 
 
 class GiveUp:
@@ -49,7 +53,7 @@ Answer = "bytes | tuple[int, bytes] | GiveUp"
 
 
 class Signer:
-    """SigV4 for S3 GETs with no query string: the signing key cached per day."""
+    """SigV4 for S3 GETs: the signing key cached per day."""
 
     def __init__(self, access_key: str, secret_key: str, token: str | None, region: str,
                  host: str, https: bool) -> None:
@@ -77,9 +81,11 @@ class Signer:
             self._day, self._key = day, k
         return self._key
 
-    def headers(self, path: str) -> str:
-        """The signed request headers (CRLF-terminated lines) for ``GET path``; ``path`` is
-        the URI as sent (already percent-encoded, S3 style: no double encoding)."""
+    def headers(self, path: str, query: str = "") -> str:
+        """The signed request headers (CRLF-terminated lines) for ``GET path?query``;
+        ``path`` is the URI as sent (already percent-encoded, S3 style: no double encoding),
+        ``query`` the canonical query string (names sorted, names and values
+        percent-encoded but for ``A-Za-z0-9-_.~``), sent as it is."""
         now = int(time.time())
         if now != self._second:
             self._second = now
@@ -88,7 +94,7 @@ class Signer:
         day = stamp[:8]
         canon = (f"host:{self.host}\nx-amz-content-sha256:{self.payload}\nx-amz-date:{stamp}\n"
                  + (f"x-amz-security-token:{self.token}\n" if self.token else ""))
-        request = f"GET\n{path}\n\n{canon}\n{self.signed}\n{self.payload}"
+        request = f"GET\n{path}\n{query}\n{canon}\n{self.signed}\n{self.payload}"
         scope = f"{day}/{self.region}/s3/aws4_request"
         to_sign = (f"AWS4-HMAC-SHA256\n{stamp}\n{scope}\n"
                    + hashlib.sha256(request.encode()).hexdigest())
@@ -129,6 +135,8 @@ class _Conn(asyncio.Protocol):
         self.length = -1
         self.close_after = False
         self.in_head = True
+        self.chunked: bytearray | None = None  # the body so far, when it comes in chunks
+        self.chunk_left = -1  # bytes (and CRLF) of the current chunk still to come; -1: a size
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -159,17 +167,72 @@ class _Conn(asyncio.Protocol):
             if not self._head(bytes(buf[:end])):
                 return
             del buf[: end + 4]
+        if self.chunked is not None:
+            if self._chunks():
+                self._answer(bytes(self.chunked))
+            return
         if len(buf) < self.length:
             return
         if len(buf) > self.length:  # more than the announced body: out of step
             self._fail(GiveUp("response longer than its Content-Length"))
             return
-        body = bytes(buf)
-        status = self.status
+        self._answer(bytes(buf))
+
+    def _answer(self, body: bytes) -> None:
+        req, status = self.req, self.status
+        assert req is not None
         self.req = None
         self._reset()
         self.pool._done(self, keep=not self.close_after)
         req.callback(body if status == 200 else (status, body))
+
+    def _chunks(self) -> bool:
+        """Decode the chunks in ``buf`` into ``chunked``: True once the last chunk (and the
+        trailers) arrived; False when more bytes are needed, or the request was failed."""
+        buf, body = self.buf, self.chunked
+        assert body is not None
+        while True:
+            if self.chunk_left >= 0:  # inside a chunk: its bytes, then CRLF
+                if len(buf) < self.chunk_left + 2:
+                    return False
+                n = self.chunk_left
+                if buf[n:n + 2] != b"\r\n":
+                    self._fail(GiveUp("bad chunked body"))
+                    return False
+                body += buf[:n]
+                del buf[:n + 2]
+                self.chunk_left = -1
+                continue
+            end = buf.find(b"\r\n")
+            if end < 0:
+                if len(buf) > CHUNK_LINE_MAX:
+                    self._fail(GiveUp("bad chunked body"))
+                return False
+            size = bytes(buf[:end]).split(b";", 1)[0].strip()
+            if not size or len(size) > 8 or size.strip(b"0123456789abcdefABCDEF"):
+                self._fail(GiveUp("bad chunked body"))
+                return False
+            n = int(size, 16)
+            if n == 0:  # the last chunk: trailers (ignored) up to an empty line
+                rest = bytes(buf[end + 2:])
+                if rest.startswith(b"\r\n"):
+                    tail = 2
+                else:
+                    tail = rest.find(b"\r\n\r\n")
+                    if tail < 0:
+                        if len(rest) > CHUNK_LINE_MAX:
+                            self._fail(GiveUp("bad chunked body"))
+                        return False
+                    tail += 4
+                if len(rest) > tail:  # bytes past the answer: out of step
+                    self._fail(GiveUp("response longer than its chunks"))
+                    return False
+                return True
+            if len(body) + n > BODY_MAX:
+                self._fail(GiveUp("response too long"))
+                return False
+            del buf[:end + 2]
+            self.chunk_left = n
 
     def _head(self, head: bytes) -> bool:
         """Parse the status line and headers; False when the request was failed here."""
@@ -180,7 +243,10 @@ class _Conn(asyncio.Protocol):
             return False
         status = int(parts[1])
         length = -1
+        chunked = False
         close = parts[0] == b"HTTP/1.0"
+        assert self.req is not None
+        anysize = self.req.size < 0
         for line in lines[1:]:
             name, _, value = line.partition(b":")
             name = name.strip().lower()
@@ -191,17 +257,36 @@ class _Conn(asyncio.Protocol):
                     return False
                 length = int(v)
             elif name == b"transfer-encoding":
+                if not anysize or value.strip().lower() != b"chunked" or chunked:
+                    self._fail(GiveUp("chunked or encoded body"))
+                    return False
+                chunked = True
+            elif name == b"content-encoding" and anysize and \
+                    value.strip().lower() not in (b"", b"identity"):
                 self._fail(GiveUp("chunked or encoded body"))
                 return False
             elif name == b"connection":
                 v = value.strip().lower()
                 close = v == b"close" or (close and v != b"keep-alive")
-        assert self.req is not None
+        if chunked:
+            if length >= 0:  # both: a request smuggling shape, never trusted
+                self._fail(GiveUp("bad Content-Length"))
+                return False
+            if status != 200:
+                self._fail(GiveUp(f"HTTP {status}"))
+                return False
+            self.status, self.close_after, self.in_head = status, close, False
+            self.chunked = bytearray()
+            return True
         if length < 0:
             self._fail(GiveUp(f"HTTP {status} without Content-Length"))
             return False
         if status == 200:
-            if length != self.req.size:
+            if anysize:
+                if length > BODY_MAX:
+                    self._fail(GiveUp("response too long"))
+                    return False
+            elif length != self.req.size:
                 self._fail(GiveUp("length other than listed"))
                 return False
         elif status in (403, 404):
@@ -267,7 +352,8 @@ class Pool:
 
     def get(self, head: bytes, size: int, callback: Callable[[Any], None]) -> None:
         """Send the request ``head`` (whole, CRLF CRLF ended) and call ``callback`` once with
-        the body (200 of ``size`` bytes), ``(status, body)`` for 403/404, or a GiveUp."""
+        the body (200 of ``size`` bytes; any length up to BODY_MAX when ``size`` is -1),
+        ``(status, body)`` for 403/404, or a GiveUp."""
         self._submit(_Request(head, size, callback))
 
     def _submit(self, req: _Request, fresh: bool = False) -> None:
