@@ -75,3 +75,27 @@ def test_check_does_not_import_slow_modules(packages: list[str], fmt: str) -> No
     rc, loaded = r.stdout.strip().splitlines()[-1].split(" ", 1)
     assert rc in ("0", "1"), r.stdout  # 2 would be a tool failure
     assert loaded == "[]", f"a check imported {loaded}"
+
+
+# what a plain check of local packages never needs: the other reporters' helpers, --fix,
+# the executor/cluster runners and every remote source
+NOT_FOR_A_LOCAL_CHECK = (
+    "modelcheck.reporters.registry", "modelcheck.reporters.jsonlines", "modelcheck.fixes",
+    "modelcheck.cli.fixing", "modelcheck.scan.executor", "modelcheck.scan.cluster",
+    "modelcheck.scan.remote", "modelcheck.sources.mlflow_uri", "modelcheck.sources.s3_http",
+    "distributed", "dask",
+)
+
+
+def test_local_check_loads_no_remote_fix_or_cluster_code() -> None:
+    paths = [str(REPO / p) for p in TYPICAL]
+    code = (
+        "import contextlib, io, sys; from modelcheck.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    rc = main(['check', *{paths!r}])\n"
+        f"print(rc, sorted(m for m in sys.modules if m in {NOT_FOR_A_LOCAL_CHECK!r}))"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    rc, loaded = r.stdout.strip().split(" ", 1)
+    assert rc in ("0", "1") and loaded == "[]", r.stdout

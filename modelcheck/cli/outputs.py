@@ -200,6 +200,8 @@ class JsonLines:
     def catch_up(self, report) -> None:
         """Write the packages of the report not written yet (a scan that hands results over
         only at its end, or a signal between a package's end and its lines)."""
+        if not self.outputs:
+            return
         for pkg in report.packages:
             self.package(pkg)
 

@@ -5,14 +5,6 @@ from __future__ import annotations
 from collections import Counter
 
 from modelcheck.reporters import partial_message
-from modelcheck.reporters.registry import (
-    folded_line,
-    has_registry,
-    pointer_counts,
-    provenance_label,
-    registry_summary,
-    split_pointers,
-)
 from modelcheck.results import Finding, Level, Report
 
 _COLORS = {Level.ERROR: "\033[31m", Level.WARNING: "\033[33m", Level.NOTE: "\033[36m"}
@@ -44,7 +36,7 @@ def render(report: Report, ctx) -> str:
         if not pkg.findings:
             continue
         if not ctx.quiet:
-            label = provenance_label(pkg.provenance)
+            label = _provenance(pkg.provenance)
             out.append(paint(_BOLD, pkg.display) + (paint(_DIM, f"  ({label})") if label else ""))
         for f in pkg.findings:
             lvl = paint(_COLORS[f.level], str(f.level))
@@ -58,7 +50,8 @@ def render(report: Report, ctx) -> str:
         for (code, name), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
             out.append(f"{n:6d}  {code}  {name}")
         out.append("")
-    if not ctx.quiet and has_registry(report):
+    if not ctx.quiet and any(p.provenance and p.provenance.get("model")
+                             for p in report.packages):
         out += registry_lines(report, paint)
     if getattr(ctx, "summary", True):
         out.append(summary_line(report.counts(), len(report.packages),
@@ -92,9 +85,25 @@ def summary_line(counts: dict[str, int], n_pkgs: int, failing: int, suppressed: 
 _VERDICT = {"pass": "\033[32m", "fail": "\033[31m", "not checked": "\033[31m"}
 
 
+def _provenance(prov: dict[str, str] | None) -> str:
+    """The header label of a registry package (the registry module only when one is here)."""
+    if not prov:
+        return ""
+    from modelcheck.reporters.registry import provenance_label
+
+    return provenance_label(prov)
+
+
 def registry_lines(report: Report, paint) -> list[str]:
     """Per registered model: what points at a version (alias, stage, latest) -> the version
     -> pass/fail; so "is what serves in Production broken?" is one glance."""
+    from modelcheck.reporters.registry import (
+        folded_line,
+        pointer_counts,
+        registry_summary,
+        split_pointers,
+    )
+
     models = registry_summary(report)
     failing = sum(m.failing for m in models)
     unchecked = sum(m.unchecked for m in models)
