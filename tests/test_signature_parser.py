@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from packaging.version import Version
 
@@ -283,6 +283,7 @@ json_values = st.recursive(
 
 @settings(max_examples=300, deadline=None)
 @given(inputs=json_values, params=json_values, raw=st.booleans())
+@example(inputs=None, params=[{"dtype": "object"}], raw=False)  # found by hypothesis
 def test_arbitrary_input_never_raises(inputs, params, raw) -> None:
     value = {"inputs": inputs if raw else json.dumps(inputs), "params": json.dumps(params)}
     r = parse(value, V3)
@@ -299,3 +300,18 @@ def test_mutated_signatures_never_raise(cols, data) -> None:
                                      "required", "optional", "extra"]))
     target[key] = data.draw(json_values)
     parse(sig(inputs=schema), data.draw(st.sampled_from([None, V3, Version("2.5.0")])))
+
+
+def test_object_param_with_legacy_dtype_key_is_what_mlflow_rejects() -> None:
+    # ParamSpec.from_json_dict passes the spec to Object.from_json_dict, which needs 'type'
+    params = [{"name": "p", "dtype": "object", "default": None,
+               "properties": {"a": {"type": "long"}}}]
+    r = parse({"inputs": json.dumps([{"type": "long", "name": "x"}]),
+               "params": json.dumps(params)}, V3)
+    hits = [p for p in r.problems if "Missing keys in Object JSON" in p.message]
+    assert len(hits) == 1 and hits[0].code == "MC311" and hits[0].level is None  # its error
+    fine = [{"name": "p", "type": "object", "default": None,
+             "properties": {"a": {"type": "long"}}}]
+    r = parse({"inputs": json.dumps([{"type": "long", "name": "x"}]),
+               "params": json.dumps(fine)}, V3)
+    assert not [p for p in r.problems if "Object JSON" in p.message]

@@ -615,6 +615,13 @@ def _param(elem: dict, i: int, ctx: _Ctx) -> ParamSpec | None:
     dtype: DataType | None = DataType(ptype)
     if ptype == "object":
         ctx.use("object params", where)
+        if "type" not in elem:  # Object.from_json_dict(**spec) needs the key 'type' itself
+            ctx.add(PARAM, sec, where,
+                    f"signature {label}: an object param written with the legacy key 'dtype'; "
+                    "MLflow raises 'Missing keys in Object JSON. Expected to find keys "
+                    "`properties` and `type`'",
+                    fix='rename "dtype" to "type"')
+            return None
         dtype = _datatype(elem, sec, label, where, ctx)
     shape_raw = elem.get("shape")
     shape: tuple[int, ...] | None = None
