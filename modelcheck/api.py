@@ -16,6 +16,7 @@ from modelcheck.engine.registry import all_rules
 from modelcheck.engine.run import check_package_obj, select_rules, target_error
 from modelcheck.engine.settings import Settings, validate
 from modelcheck.results import Interrupted, Invocation, PackageResult, Report
+from modelcheck.scan.collector import Collector, scan_collector
 from modelcheck.scan.local import local_package
 
 if TYPE_CHECKING:  # concurrent.futures imports logging: not on a plain check's path
@@ -62,8 +63,6 @@ def check(
     ends. Every package is given before ``check`` returns or raises ``Interrupted``. The
     command line streams ``-f json-lines`` with it.
     """
-    from modelcheck.scan.local import check_local
-
     settings = settings or Settings()
     targets = list(targets)
     registry = all_rules()
@@ -77,31 +76,53 @@ def check(
     stream = _Stream(on_package, settings) if on_package is not None else None
     # the runners hand each package over as it finishes; the rest, at the end
     hook = {"on_package": stream} if stream is not None else {}
-    try:
-        run_local = check_local if executor is None else \
-            _on(executor, "check_local_on", notifications=report.notifications)
-        results, errors = run_local(local, rules, settings, progress, done=local_done,
-                                    notes=report.notes, **hook)
-        for msg in errors:
-            name = msg.split(":", 1)[0]
-            report.packages.append(target_error(name, msg))
-            report.notifications.append(msg)
-        report.packages.extend(results)
-        local_done = []
-        if remote:
-            from modelcheck.scan.remote import check_remote
-
-            run_remote = check_remote if executor is None else _on(executor, "check_remote_on")
-            report.packages.extend(run_remote(remote, rules, settings, report.notifications,
-                                              progress=progress, done=remote_done, **hook))
-    except KeyboardInterrupt as exc:
-        report.packages.extend(sorted(local_done, key=lambda p: p.display))
-        report.packages.extend(remote_done)
-        report.interrupted = getattr(exc, "signal", "SIGINT")
-        _finish(report, settings, stream)
-        raise Interrupted(report.interrupted, report) from None
+    with scan_collector() as collector:
+        try:
+            _scan(report, local, remote, rules, settings, executor, progress, collector, hook,
+                  local_done, remote_done)
+        except KeyboardInterrupt as exc:
+            report.packages.extend(sorted(local_done, key=lambda p: p.display))
+            report.packages.extend(remote_done)
+            report.interrupted = getattr(exc, "signal", "SIGINT")
+            _finish(report, settings, stream)
+            raise Interrupted(report.interrupted, report) from None
     _finish(report, settings, stream)
     return report
+
+
+def _scan(report: Report, local: list[str], remote: list[str], rules, settings: Settings,
+          executor: Executor | None, progress: Callable[[int, int], None] | None,
+          collector: Collector, hook: dict, local_done: list[PackageResult],
+          remote_done: list[PackageResult]) -> None:
+    from modelcheck.scan.local import check_local
+
+    run_local = check_local if executor is None else \
+        _on(executor, "check_local_on", notifications=report.notifications)
+    results, errors = run_local(local, rules, settings, progress, done=local_done,
+                                notes=report.notes, **hook)
+    for msg in errors:
+        name = msg.split(":", 1)[0]
+        report.packages.append(target_error(name, msg))
+        report.notifications.append(msg)
+    report.packages.extend(results)
+    local_done.clear()  # in report.packages now: not again on an interrupt
+    if remote:
+        from modelcheck.scan.remote import check_remote
+
+        run_remote = check_remote if executor is None else _on(executor, "check_remote_on")
+        if executor is None:  # the storage client exists once the first package is done
+            progress = _settling(collector, progress)
+        report.packages.extend(run_remote(remote, rules, settings, report.notifications,
+                                          progress=progress, done=remote_done, **hook))
+
+
+def _settling(collector: Collector, progress: Callable[[int, int], None] | None
+              ) -> Callable[[int, int], None]:
+    def settle_then(done: int, total: int) -> None:
+        collector.settle()
+        if progress is not None:
+            progress(done, total)
+    return settle_then
 
 
 def _finish(report: Report, settings: Settings, stream: _Stream | None) -> None:

@@ -7,6 +7,7 @@ The engine knows nothing about what any single rule checks. A rule that raises b
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterable, Iterator
 
 from modelcheck.engine.settings import Settings
@@ -29,10 +30,25 @@ def _finding(rule: Rule, hit, display: str, settings: Settings) -> Finding:
     )
 
 
-def run_rules(pkg: ModelPackage, rules: Iterable[Rule], settings: Settings) -> Iterator[Finding]:
-    import time
+# the last rules dict seen and the rules of it that run (engine codes are emitted, not run):
+# a scan checks every package with one dict, so this is worked out once per scan
+_RUNNABLE: list = [None, 0, ()]
 
-    rules = [r for r in rules if r.meta.code not in ENGINE_CODES]  # emitted, not run
+
+def _runnable(rules: Iterable[Rule]) -> list[Rule]:
+    if isinstance(rules, dict):
+        seen, count, found = _RUNNABLE
+        if seen is rules and count == len(rules):
+            return found
+        found = [r for r in rules.values() if r.meta.code not in ENGINE_CODES]
+        _RUNNABLE[:] = [rules, len(rules), found]
+        return found
+    return [r for r in rules if r.meta.code not in ENGINE_CODES]
+
+
+def run_rules(pkg: ModelPackage, rules: Iterable[Rule] | dict[str, Rule], settings: Settings
+              ) -> Iterator[Finding]:
+    rules = _runnable(rules)
     monotonic = time.monotonic
     start = monotonic()
     budget = settings.package_timeout
@@ -82,8 +98,9 @@ def read_failures(pkg: ModelPackage) -> Iterator[Finding]:
 
 def check_package_obj(pkg: ModelPackage, rules: dict[str, Rule], settings: Settings
                       ) -> PackageResult:
-    findings = [f for f in run_rules(pkg, rules.values(), settings)
-                if not settings.path_ignored(f)]
+    findings = list(run_rules(pkg, rules, settings))
+    if settings.per_path_ignores:
+        findings = [f for f in findings if not settings.path_ignored(f)]
     findings += read_failures(pkg)  # never ignored by path: an unchecked file is not clean
     findings.sort(key=lambda f: (f.file or "", f.line or 0, f.col or 0, f.code, f.message))
     meta = pkg.meta

@@ -8,6 +8,7 @@ MLflow would reject are kept as values for the MC5xx rules to report.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,7 @@ from modelcheck.formats.requirements.parse import (
     parse_requirement_line,
     parse_requirements_text,
 )
-from modelcheck.formats.yaml.loader import YamlDoc, join_pointer
+from modelcheck.formats.yaml.loader import SHARED_MAX, YamlDoc, join_pointer, load_yaml_shared
 from modelcheck.records import FACTORY, Record
 
 if TYPE_CHECKING:
@@ -153,11 +154,47 @@ def read_reqfile(pkg: ModelPackage, rel: str) -> ReqFile | None:
     t = pkg.text(rel)
     if not t.ok or t.text is None:
         return None
-    return pkg.memo(("reqfile", rel), lambda: parse_requirements_text(t.text or "", rel))
+    return pkg.memo(("reqfile", rel), lambda: _shared(parse_requirements_text, _reqfile_shared,
+                                                      pkg, rel))
+
+
+# Environment files repeat across the packages of a fleet (every version of a model, every
+# model trained in one image): what is parsed from one is a pure function of its path and
+# text, so it is built once per process for each distinct (path, text) of at most SHARED_MAX
+# characters, like the YAML documents it comes from (formats/yaml/loader.load_yaml_shared).
+# Shared results are read-only, as everything handed to rules already is.
+def _shared(build, shared, pkg: ModelPackage, rel: str):
+    t = pkg.text(rel)
+    if t.ok and t.text is not None and len(t.text) <= SHARED_MAX:
+        return shared(t.text, rel)
+    return build(t.text or "", rel) if build is parse_requirements_text else build(
+        pkg.yaml(rel), rel)
+
+
+@functools.lru_cache(maxsize=256)
+def _reqfile_shared(text: str, rel: str) -> ReqFile:
+    return parse_requirements_text(text, rel)
+
+
+@functools.lru_cache(maxsize=256)
+def _conda_shared(text: str, rel: str) -> CondaEnv:
+    return _conda_doc(load_yaml_shared(text), rel)
+
+
+@functools.lru_cache(maxsize=256)
+def _python_env_shared(text: str, rel: str) -> PythonEnv:
+    return _python_env_doc(load_yaml_shared(text), rel)
 
 
 def _conda(pkg: ModelPackage, rel: str) -> CondaEnv:
-    doc = pkg.yaml(rel)
+    return _shared(_conda_doc, _conda_shared, pkg, rel)
+
+
+def _python_env(pkg: ModelPackage, rel: str) -> PythonEnv:
+    return _shared(_python_env_doc, _python_env_shared, pkg, rel)
+
+
+def _conda_doc(doc: YamlDoc, rel: str) -> CondaEnv:
     ce = CondaEnv(rel, doc, doc.data if doc.ok else None)
     data = ce.data
     if not isinstance(data, dict) or not isinstance(data.get("dependencies"), list):
@@ -178,8 +215,7 @@ def _conda(pkg: ModelPackage, rel: str) -> CondaEnv:
     return ce
 
 
-def _python_env(pkg: ModelPackage, rel: str) -> PythonEnv:
-    doc = pkg.yaml(rel)
+def _python_env_doc(doc: YamlDoc, rel: str) -> PythonEnv:
     pe = PythonEnv(rel, doc, doc.data if doc.ok else None)
     if not isinstance(pe.data, dict):
         return pe

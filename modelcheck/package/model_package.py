@@ -104,6 +104,10 @@ class JsonDoc(Record):
         return self.problem is None
 
 
+_META = ("meta",)
+_FLAVORS = ("flavors",)
+
+
 class ModelPackage:
     """One package. ``display`` is how paths are shown (relative to cwd, or a URL)."""
 
@@ -340,15 +344,26 @@ class ModelPackage:
     @property
     def meta(self) -> dict[str, Any]:
         """MLmodel as a mapping ({} when absent or broken: MLmodel rules report that)."""
+        try:
+            return self._cache[_META]
+        except KeyError:
+            pass
         doc = self.mlmodel
-        return doc.data if doc.ok and isinstance(doc.data, dict) else {}
+        found = self._cache[_META] = doc.data if doc.ok and isinstance(doc.data, dict) else {}
+        return found
 
     @property
     def flavors(self) -> dict[str, dict[str, Any]]:
+        """MLmodel's flavors that are mappings, by name (read by most rules: built once per
+        package; rules read it and never change it)."""
+        try:
+            return self._cache[_FLAVORS]
+        except KeyError:
+            pass
         fl = self.meta.get("flavors")
-        if not isinstance(fl, dict):
-            return {}
-        return {str(k): v for k, v in fl.items() if isinstance(v, dict)}
+        found = self._cache[_FLAVORS] = {str(k): v for k, v in fl.items()
+                                         if isinstance(v, dict)} if isinstance(fl, dict) else {}
+        return found
 
     @property
     def pyfunc(self) -> dict[str, Any] | None:

@@ -97,26 +97,30 @@ def references(pkg: ModelPackage) -> dict[str, str]:
     """Package-relative path -> MLmodel pointer, for every file or directory a flavor names
     (any string value, nested dicts and lists included: pyfunc ``artifacts``, custom flavors'
     keys), except code and environment paths."""
-    def walk(value: Any, ptr: str, depth: int) -> None:
-        if depth > 6:
-            return
-        if isinstance(value, dict):
-            for k, v in value.items():
-                if isinstance(k, str) and k not in NOT_LOADED_KEYS:
-                    walk(v, f"{ptr}/{k}", depth + 1)
-        elif isinstance(value, list):
-            for i, v in enumerate(value[:200]):
-                walk(v, f"{ptr}/{i}", depth + 1)
-        elif isinstance(value, str) and value and not value.startswith("/") \
-                and "\n" not in value and len(value) < 1024:
-            rel = value.strip("/")
-            if rel and rel not in out and pkg.entry(rel).kind in ("file", "dir"):
-                out[rel] = ptr
-
     out: dict[str, str] = {}
     for flavor, conf in pkg.flavors.items():
-        walk(conf, f"/flavors/{flavor}", 0)
+        _walk_references(pkg, conf, f"/flavors/{flavor}", 0, out)
     return out
+
+
+def _walk_references(pkg: ModelPackage, value: Any, ptr: str, depth: int,
+                     out: dict[str, str]) -> None:
+    # a module function, not a closure: a nested function that calls itself is a reference
+    # cycle, which would keep the whole package alive until the garbage collector runs
+    if depth > 6:
+        return
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(k, str) and k not in NOT_LOADED_KEYS:
+                _walk_references(pkg, v, f"{ptr}/{k}", depth + 1, out)
+    elif isinstance(value, list):
+        for i, v in enumerate(value[:200]):
+            _walk_references(pkg, v, f"{ptr}/{i}", depth + 1, out)
+    elif isinstance(value, str) and value and not value.startswith("/") \
+            and "\n" not in value and len(value) < 1024:
+        rel = value.strip("/")
+        if rel and rel not in out and pkg.entry(rel).kind in ("file", "dir"):
+            out[rel] = ptr
 
 
 def _referenced(rel: str, refs: dict[str, str]) -> str:

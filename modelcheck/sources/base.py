@@ -43,6 +43,8 @@ def normalize(rel: str) -> str:
         raise OutsidePackage(f"absolute path {rel!r}")
     if "\\" in rel:
         raise OutsidePackage(f"backslash in path {rel!r}")
+    if "/." not in rel and "//" not in rel and rel[0] != "." and rel[-1] != "/":
+        return rel  # no "." or ".." part, no empty part: normpath would return it as it is
     norm = posixpath.normpath(rel)
     if norm == ".." or norm.startswith("../"):
         raise OutsidePackage(f"path {rel!r} leaves the package")

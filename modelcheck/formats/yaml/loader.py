@@ -138,7 +138,13 @@ def split_pointer(pointer: str) -> list[str]:
 
 
 def join_pointer(*parts: object) -> str:
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+    out = ""
+    for p in parts:
+        s = p if type(p) is str else str(p)
+        if "~" in s or "/" in s:
+            s = s.replace("~", "~0").replace("/", "~1")
+        out += "/" + s
+    return out
 
 
 class _Local:
@@ -199,6 +205,7 @@ def _compose(y: Any, text: str) -> Any:
         return loader.get_single_node()
     finally:
         loader.dispose()
+        loader.__dict__.clear()  # it refers to itself (parser, composer, loader): unlinked
 
 
 def _c_loader(y: Any) -> Any:
@@ -347,6 +354,9 @@ def _check_tree(node: Any, dups: list[Duplicate]) -> YamlProblem | None:
         visit(node, 0, None)
     except _Abort as abort:
         return abort.problem
+    finally:
+        visit = None  # type: ignore[assignment]  # a self-calling closure is a reference
+        # cycle: unlinked here, the tree is freed at once, not by the garbage collector
     return None
 
 
@@ -530,4 +540,7 @@ def _fast_construct(root: Any) -> Any:
             return [build(item) for item in n.value]
         raise _NotFast
 
-    return build(root)
+    try:
+        return build(root)
+    finally:
+        build = None  # type: ignore[assignment]  # no reference cycle (see _check_tree)
