@@ -10,6 +10,7 @@ distribution the table does not know is taken to install a module of its own nam
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from typing import Any
@@ -34,7 +35,15 @@ _CANON = re.compile(r"[-_.]+")
 
 
 def canonical(dist: str) -> str:
-    return _CANON.sub("-", dist).lower()
+    got = _CANONICAL.get(dist)
+    if got is None:
+        if len(_CANONICAL) >= 8192:
+            _CANONICAL.clear()
+        got = _CANONICAL[dist] = _CANON.sub("-", dist).lower()
+    return got
+
+
+_CANONICAL: dict[str, str] = {}  # a pure function of the name, asked again for every package
 
 
 def pip_name(conda: str) -> str:
@@ -132,6 +141,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
+@functools.lru_cache(maxsize=4096)
 def distributions_for(module: str) -> tuple[str, ...]:
     """Distribution names (canonical) that may provide ``module``: those installing its longest
     known dotted prefix, and the distribution named like its top-level name."""
