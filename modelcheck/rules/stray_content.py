@@ -40,7 +40,18 @@ def flavor_strings(pkg) -> Iterator[str]:
 
 def referenced_roots(pkg, *, mlflow_dirs: bool = True) -> list[str]:
     """Package paths a flavor key names (files or folders), normalized, plus (unless told
-    otherwise) MLflow's own folders."""
+    otherwise) MLflow's own folders (worked out once per package)."""
+    return pkg.memo(("referenced_roots", mlflow_dirs),
+                    lambda: _referenced_roots(pkg, mlflow_dirs))
+
+
+def _file_store_roots(pkg) -> list[str]:
+    """:func:`store_roots` of the package's files (once per package)."""
+    return pkg.memo("store_roots",
+                    lambda: store_roots(e.path for e in pkg.files() if e.kind == "file"))
+
+
+def _referenced_roots(pkg, mlflow_dirs: bool) -> list[str]:
     roots = set(_MLFLOW_DIRS if mlflow_dirs else ())
     for v in flavor_strings(pkg):
         if not v or ":" in v or v.startswith(("/", "\\", "~")):
@@ -139,8 +150,8 @@ def nested_tracking_store(pkg):
     """
     refs = [r for r in referenced_roots(pkg, mlflow_dirs=False) if r not in _MLFLOW_DIRS]
     files = [e for e in pkg.files() if e.kind == "file"]
-    roots = store_roots(e.path for e in files)
-    roots = [r for r in roots if not (r and any(_under(ref, [r]) for ref in refs))]
+    roots = [r for r in _file_store_roots(pkg)
+             if not (r and any(_under(ref, [r]) for ref in refs))]
     stores = {r: _Store() for r in roots}
     for e in files:
         root = next((r for r in roots if not r or e.path.startswith(r + "/")), None)
@@ -219,7 +230,7 @@ def stray_executables(pkg):
     `code/` (`code_paths`) or as a pyfunc artifact, so that MLmodel references it.
     """
     exempt = referenced_roots(pkg)
-    stores = store_roots(e.path for e in pkg.files() if e.kind == "file")
+    stores = _file_store_roots(pkg)
     groups: dict[str, list[tuple[str, str]]] = {}
     scripts: dict[str, int] = {}
     reads = 0
