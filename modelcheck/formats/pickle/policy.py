@@ -102,7 +102,23 @@ class Verdict(FrozenRecord):
         init(self, "reason", reason)
 
 
+# verdicts by (module, name): classify is a pure function of the two, and a bucket scan meets
+# the same few hundred names in every package (bounded: a hostile pickle can name many)
+_VERDICTS: dict[tuple[str, str], Verdict] = {}
+_MAX_VERDICTS = 4096
+
+
 def classify(ref: GlobalRef) -> Verdict:
+    key = (ref.module, ref.name)
+    verdict = _VERDICTS.get(key)
+    if verdict is None:
+        if len(_VERDICTS) >= _MAX_VERDICTS:
+            _VERDICTS.clear()
+        verdict = _VERDICTS[key] = _classify(ref)
+    return verdict
+
+
+def _classify(ref: GlobalRef) -> Verdict:
     module, name = ref.module, ref.name
     if module in CODE_MODULES and name in CODE_NAMES:
         return Verdict("code", f"{ref.qualname} rebuilds serialized code")
