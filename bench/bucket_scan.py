@@ -7,7 +7,9 @@ ones), and scans the bucket with the public API. Loopback has almost no latency,
 are repeated with an artificial delay the server adds to every request (``--latency-ms``,
 default 20 and 50 ms: typical S3 first-byte latencies; a sleep, no server CPU). Printed per
 setting: packages/s, GET requests per package (counted by the server), client CPU per package
-(this process, all threads: rules included), server CPU per package (all server processes),
+(this process, all threads: rules included; split into the thread CPU inside
+``check_package_obj``, "rules", and "the rest": listing, planning, transport, hand-offs,
+package plumbing), server CPU per package (all server processes),
 the CPU bound of this machine (its cores / (client + server CPU per package): no scan on these
 cores can go faster), the fraction of it reached, client-side packages/s per core (1 / client
 CPU per package: what carries to a machine whose S3 is elsewhere) and the peak RSS during
@@ -64,6 +66,7 @@ class Scan:
     repeated_gets: int  # GETs of a key already fetched in the same scan
     other: int  # listings, HEADs and the rest
     rss_mb: float = 0.0  # peak resident memory of this process during the scan
+    rules_cpu: float = 0.0  # thread CPU inside check_package_obj (the rules and the engine)
 
     @property
     def rate(self) -> float:
@@ -84,7 +87,9 @@ class Scan:
         n = self.packages
         return (f"--jobs {self.jobs:<3} {self.seconds:6.2f}s {self.rate:6.1f} pkg/s  GETs/pkg "
                 f"{self.gets / n:.2f} (repeated {self.repeated_gets}, other {self.other})  "
-                f"client CPU/pkg {self.client_cpu / n * 1000:.2f} ms  server CPU/pkg "
+                f"client CPU/pkg {self.client_cpu / n * 1000:.2f} ms (rules "
+                f"{self.rules_cpu / n * 1000:.2f}, the rest "
+                f"{(self.client_cpu - self.rules_cpu) / n * 1000:.2f})  server CPU/pkg "
                 f"{self.server_cpu / n * 1000:.2f} ms  bound {self.bound:.0f} pkg/s "
                 f"({self.rate / self.bound:.0%} of it)  client {self.per_core:.0f} pkg/s/core"
                 f"  peak RSS {self.rss_mb:.0f} MB")
@@ -153,13 +158,38 @@ def use_client(mods: dict[str, types.ModuleType]) -> None:
     sys.modules.update(mods)
 
 
+class RuleClock:
+    """Thread CPU spent in ``check_package_obj`` (the rules, and the engine around them),
+    timed in the client's remote module while in use; the rest of the client CPU is the
+    scan's own: listing, planning, transport, hand-offs, package plumbing."""
+
+    def __enter__(self) -> RuleClock:
+        self.ns = 0
+        self.remote = sys.modules["modelcheck.scan.remote"]
+        self.inner = self.remote.check_package_obj
+
+        def timed(*a, **kw):
+            t0 = time.thread_time_ns()
+            try:
+                return self.inner(*a, **kw)
+            finally:
+                self.ns += time.thread_time_ns() - t0
+
+        self.remote.check_package_obj = timed
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remote.check_package_obj = self.inner
+
+
 def scan(srv: s3server.S3Server, jobs: int, expect: int) -> Scan:
+    import modelcheck.scan.remote  # noqa: F401 - the module RuleClock patches
     from modelcheck.api import check
     from modelcheck.engine.settings import Settings
 
     settings = Settings(storage_options=srv.options(), jobs=jobs)
     before = srv.stats(reset=True)
-    with PeakRss() as rss:
+    with PeakRss() as rss, RuleClock() as rules:
         c0, t0 = cpu_s(), time.perf_counter()
         rep = check(["s3://bench/fleet"], settings)
         dt, c1 = time.perf_counter() - t0, cpu_s()
@@ -170,7 +200,7 @@ def scan(srv: s3server.S3Server, jobs: int, expect: int) -> Scan:
     gets = after["gets"]
     return Scan(jobs, dt, expect, c1 - c0, after["cpu_s"] - before["cpu_s"],
                 sum(gets.values()), sum(v - 1 for v in gets.values()),
-                after["requests"] - sum(gets.values()), rss.peak)
+                after["requests"] - sum(gets.values()), rss.peak, rules.ns / 1e9)
 
 
 def label_of(latency_ms: float) -> str:

@@ -342,9 +342,19 @@ def _keepalive_handler():
                     names.add(k.lower())
             if "content-length" not in names:
                 self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            if self.command != "HEAD" and int(code) not in (204, 304):
-                self.wfile.write(data)
+            # head and body in one write, as servers that buffer their output send them
+            # (werkzeug's two writes, with Nagle off, made every answer two TCP segments: two
+            # wake-ups and reads on the client, two sends here)
+            body = self.command != "HEAD" and int(code) not in (204, 304)
+            if self.request_version == "HTTP/0.9":
+                self.end_headers()
+                if body:
+                    self.wfile.write(data)
+                return
+            self._headers_buffer.append(b"\r\n")
+            if body:
+                self._headers_buffer.append(data)
+            self.flush_headers()
 
     return KeepAlive
 

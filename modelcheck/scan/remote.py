@@ -6,8 +6,10 @@ most FLIGHT_BYTES of their prefetched files: the files a package's rules will re
 in one concurrent batch on the backend's event loop when it is async (s3fs: raw keep-alive
 GETs with callbacks, no thread and no task per request), and the rules run on the calling
 thread as each batch lands (no thread per package: the hand-offs and the GIL would cost more
-than the rules). A package likely to read outside its batch (a big file some rule may peek
-at), or whose source is not async, is checked on a thread instead, so such reads overlap.
+than the rules); new packages are started once an eighth of ``--jobs`` slots are free, so
+one wake-up of the loop starts many batches. A package likely to read outside its batch (a
+big file some rule may peek at), or whose source is not async, is checked on a thread
+instead, so such reads overlap.
 Results come back in job order (and, to an ``on_package`` hook, as each package finishes).
 Targets that cannot be listed, and files that cannot be read, become tool notifications
 (exit 2); the rest of the scan goes on.
@@ -39,6 +41,7 @@ from modelcheck.sources.plan import (
 
 FLIGHT_BYTES = 256 * 1024 * 1024  # most prefetched bytes held by the packages in flight
 SIDE_THREADS = 16  # most threads checking packages that read outside their batch
+REFILL_PART = 8  # new packages are started once 1/8 of --jobs slots are free (at least 1)
 
 Item = tuple[PackageResult, list[str]]
 OnPackage = Callable[[PackageResult], None] | None
@@ -172,8 +175,12 @@ class _Flight:
 
     def _run(self, jobs: Iterator[Job | _Failed]) -> None:
         more = True
+        # refill once a few slots are free, not after every landing: each refill wakes the
+        # loop thread (a pipe write, a GIL hand-off) to start the new batches together
+        refill = max(1, self.workers // REFILL_PART)
         while True:
-            while more and self.in_flight < self.workers and \
+            fill = more and (self.workers - self.in_flight >= refill or not self.in_flight)
+            while fill and more and self.in_flight < self.workers and \
                     (self.bytes < FLIGHT_BYTES or not self.in_flight):
                 job = next(jobs, None)
                 if job is None:

@@ -204,6 +204,9 @@ class Listing:
     # bytes are fetched once and handed to each (``memo``, used on the backend's loop only)
     shared: dict[str, int] = field(default_factory=dict, compare=False)
     memo: dict[str, Any] = field(default_factory=dict, compare=False)
+    # the filesystem's direct S3 reader, looked up once per listing, not once per package
+    # (a lookup hashes the filesystem's token): [] until looked up, then [reader or None]
+    direct: list[Any] = field(default_factory=list, compare=False)
 
     @classmethod
     def of(cls, fs: Any, root: str, url: str) -> Listing:
@@ -420,7 +423,7 @@ class ListingSource(Source):
         """Fetch ``want`` (from :meth:`plan`) without a task, on the backend's loop thread:
         each file's direct GET calls back; ``done()`` is called once all have landed. False
         (nothing started) where this fast path does not apply: then await :meth:`afetch`."""
-        direct = _direct_for(self.fs)
+        direct = self._direct()
         if direct is None or not want or not direct.ready(self.base):
             return False
         listing = self._listing
@@ -446,6 +449,15 @@ class ListingSource(Source):
                          lambda got, rel=rel: answered(rel, got))
         return True
 
+    def _direct(self) -> Any:
+        """:func:`_direct_for` this package's filesystem (cached on its listing)."""
+        listing = self._listing
+        if listing is None or listing.fs is not self.fs:
+            return _direct_for(self.fs)
+        if not listing.direct:
+            listing.direct.append(_direct_for(self.fs))
+        return listing.direct[0]
+
     async def _s3fs_read(self, rel: str, direct: Any, landed: Callable) -> None:
         path = self._path(rel)
         try:
@@ -463,7 +475,7 @@ class ListingSource(Source):
             return
         kw = _cat_kwargs(self.fs)
         gate = asyncio.Semaphore(BATCH_CONCURRENCY)
-        direct = _direct_for(self.fs)
+        direct = self._direct()
 
         async def get(rel: str) -> bytes | BaseException:
             async with gate:

@@ -37,6 +37,8 @@ PROBE_KEY = "modelcheck-probe"
 USER_AGENT = f"modelcheck/{__version__} (direct GET)"
 CREDENTIALS_AGE = 60.0  # seconds between looks at the client's (maybe refreshed) credentials
 _ERRORS = {"AccessDenied": PermissionError, "NoSuchKey": FileNotFoundError}
+# keys that quote(key, safe="/~") returns unchanged (its always-safe set, and "/")
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_.~/-]*").fullmatch
 _STATE: weakref.WeakKeyDictionary[Any, DirectS3 | None] = weakref.WeakKeyDictionary()
 
 
@@ -107,7 +109,8 @@ class _Bucket:
         self.signed_at = time.monotonic()
 
     def head(self, key: str) -> bytes:
-        path = self.prefix + quote(key, safe="/~")
+        # quote() leaves these keys as they are: skip it (most keys)
+        path = self.prefix + (key if _PLAIN_KEY(key) else quote(key, safe="/~"))
         signed = self.signer.headers(path) if self.signer is not None else ""
         return f"GET {path} HTTP/1.1\r\n{self.fixed}{signed}\r\n".encode()
 
@@ -151,6 +154,28 @@ class DirectS3:
     async def bucket(self, bucket: str) -> _Bucket | None:
         """The set-up bucket (its probe done), or None: no direct requests for it."""
         return await self._bucket(bucket)
+
+    async def listing_bucket(self, bucket: str) -> _Bucket | None:
+        """The bucket for a listing: the set-up one, or one set up now WITHOUT the probe GET
+        (a round trip before the first page): the listing's own well-formed page proves the
+        signing, and :meth:`listed` then makes it the bucket's; None: no direct listing."""
+        if bucket in self._buckets:
+            return self._buckets[bucket]
+        if bucket in self._pending:  # a GET's setup (with its probe) is under way
+            return await self._bucket(bucket)
+        try:
+            found = await self._setup(bucket, probe=False)
+        except Exception:  # noqa: BLE001 - no fast path for this bucket
+            found = None
+        if found is None:  # what the probe would have found too: not for this client
+            self._buckets.setdefault(bucket, None)
+        return found
+
+    def listed(self, bucket: str, b: _Bucket) -> None:
+        """S3 answered a signed listing of ``bucket`` (set up by :meth:`listing_bucket`)
+        with a well-formed page: the signing works, GETs of the bucket may go direct."""
+        b.proven = True
+        self._buckets.setdefault(bucket, b)
 
     async def request(self, b: _Bucket, head: bytes, size: int = -1) -> Any:
         """Send ``head`` (made by ``b``) and return what :meth:`Pool.get` answers: the body,
@@ -236,9 +261,10 @@ class DirectS3:
         self._pending.pop(bucket, None)
         return self._buckets[bucket]
 
-    async def _setup(self, bucket: str) -> _Bucket | None:
+    async def _setup(self, bucket: str, probe: bool = True) -> _Bucket | None:
         """Learn the bucket's URL prefix and signing inputs from s3fs's client (None: the
-        client is configured in a way this does not copy, or is not the one expected)."""
+        client is configured in a way this does not copy, or is not the one expected), and
+        (``probe``) check that S3 takes the signature."""
         import botocore
 
         await self.fs.set_session()  # a no-op once s3fs has its client
@@ -281,6 +307,8 @@ class DirectS3:
         b = _Bucket(parts.path[: -len(PROBE_KEY)], pool, parts.netloc, credentials,
                     s3.meta.region_name, https)
         await b.sign_with_current()
+        if not probe:
+            return b
         # S3 checks a request's signature before it looks for the key: NoSuchKey for this
         # made-up key proves the signing (AccessDenied, without s3:ListBucket, proves less)
         fut = loop.create_future()

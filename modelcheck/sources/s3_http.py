@@ -25,6 +25,7 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable
+from hashlib import sha256
 from typing import Any
 
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
@@ -33,6 +34,26 @@ ERROR_BODY_MAX = 16 * 1024
 HEAD_MAX = 64 * 1024  # most bytes of status line and headers accepted
 BODY_MAX = 32 * 1024 * 1024  # most bytes of an answer of unknown length (a listing page)
 CHUNK_LINE_MAX = 4096  # most bytes of a chunk-size line (with its extensions) or trailer
+
+
+def _plain_length(head: bytes) -> int | None:
+    """The Content-Length of a head whose only header of those :meth:`_Conn._head` reads is
+    one well-formed Content-Length line (no Transfer-Encoding, Content-Encoding, Connection:
+    what S3 sends); None for any other head, which is then read line by line."""
+    low = head.lower()
+    at = low.find(b"content-length")
+    if at < 0 or low.find(b"content-length", at + 14) >= 0 or b"transfer-encoding" in low \
+            or b"content-encoding" in low or b"connection" in low:
+        return None
+    start = low.rfind(b"\r\n", 0, at)
+    if start < 0 or low[start + 2:at].strip():  # on the status line, or not a name
+        return None
+    end = low.find(b"\r\n", at)
+    name_rest, colon, value = head[at + 14:end if end >= 0 else len(head)].partition(b":")
+    if not colon or name_rest.strip():
+        return None
+    value = value.strip()
+    return int(value) if value.isdigit() else None
 
 
 class GiveUp:
@@ -67,7 +88,12 @@ class Signer:
         self._day = ""
         self._key = b""
         self._second = -1
-        self._stamp = ""
+        # the parts of a request's signing that change once a second, not per request
+        self._canon_tail = ""  # canonical request after the query string
+        self._to_sign = ""  # string to sign before the canonical request's hash
+        self._out_head = ""  # header lines before the signature
+        self._out_tail = ""  # after it
+        self._mac: Any = None
         names = ["host", "x-amz-content-sha256", "x-amz-date"]
         if token:
             names.append("x-amz-security-token")
@@ -81,6 +107,24 @@ class Signer:
             self._day, self._key = day, k
         return self._key
 
+    def _tick(self, now: int) -> None:
+        """Precompute the parts of the signing that depend on the second only."""
+        self._second = now
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
+        day = stamp[:8]
+        # the HMAC keyed with the day's signing key, copied per request (no key set-up each)
+        self._mac = hmac.new(self._signing_key(day), digestmod="sha256")
+        canon = (f"host:{self.host}\nx-amz-content-sha256:{self.payload}\nx-amz-date:{stamp}\n"
+                 + (f"x-amz-security-token:{self.token}\n" if self.token else ""))
+        self._canon_tail = f"\n{canon}\n{self.signed}\n{self.payload}"
+        scope = f"{day}/{self.region}/s3/aws4_request"
+        self._to_sign = f"AWS4-HMAC-SHA256\n{stamp}\n{scope}\n"
+        self._out_head = (f"X-Amz-Content-SHA256: {self.payload}\r\nX-Amz-Date: {stamp}\r\n"
+                          f"Authorization: AWS4-HMAC-SHA256 Credential={self.access_key}/{scope}"
+                          f", SignedHeaders={self.signed}, Signature=")
+        self._out_tail = "\r\n" + (f"X-Amz-Security-Token: {self.token}\r\n"
+                                    if self.token else "")
+
     def headers(self, path: str, query: str = "") -> str:
         """The signed request headers (CRLF-terminated lines) for ``GET path?query``;
         ``path`` is the URI as sent (already percent-encoded, S3 style: no double encoding),
@@ -88,23 +132,12 @@ class Signer:
         percent-encoded but for ``A-Za-z0-9-_.~``), sent as it is."""
         now = int(time.time())
         if now != self._second:
-            self._second = now
-            self._stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
-        stamp = self._stamp
-        day = stamp[:8]
-        canon = (f"host:{self.host}\nx-amz-content-sha256:{self.payload}\nx-amz-date:{stamp}\n"
-                 + (f"x-amz-security-token:{self.token}\n" if self.token else ""))
-        request = f"GET\n{path}\n{query}\n{canon}\n{self.signed}\n{self.payload}"
-        scope = f"{day}/{self.region}/s3/aws4_request"
-        to_sign = (f"AWS4-HMAC-SHA256\n{stamp}\n{scope}\n"
-                   + hashlib.sha256(request.encode()).hexdigest())
-        sig = hmac.new(self._signing_key(day), to_sign.encode(), "sha256").hexdigest()
-        out = (f"X-Amz-Content-SHA256: {self.payload}\r\nX-Amz-Date: {stamp}\r\n"
-               f"Authorization: AWS4-HMAC-SHA256 Credential={self.access_key}/{scope}, "
-               f"SignedHeaders={self.signed}, Signature={sig}\r\n")
-        if self.token:
-            out += f"X-Amz-Security-Token: {self.token}\r\n"
-        return out
+            self._tick(now)
+        request = "GET\n" + path + "\n" + query + self._canon_tail
+        to_sign = self._to_sign + sha256(request.encode()).hexdigest()
+        mac = self._mac.copy()
+        mac.update(to_sign.encode())
+        return self._out_head + mac.hexdigest() + self._out_tail
 
 
 class _Request:
@@ -127,10 +160,11 @@ class _Conn(asyncio.Protocol):
         self.used = False  # has answered a request before (a stale-connection retry is safe)
         self.got_bytes = False
         self.since = 0.0
+        self.buf = bytearray()
         self._reset()
 
     def _reset(self) -> None:
-        self.buf = bytearray()
+        self.buf.clear()
         self.status = 0
         self.length = -1
         self.close_after = False
@@ -157,20 +191,29 @@ class _Conn(asyncio.Protocol):
         self.got_bytes = True
         self.since = time.monotonic()
         buf = self.buf
-        buf += data
         if self.in_head:
-            end = buf.find(b"\r\n\r\n")
+            if buf:  # the head came in pieces
+                buf += data
+                data = bytes(buf)
+                buf.clear()
+            end = data.find(b"\r\n\r\n")
             if end < 0:
+                buf += data
                 if len(buf) > HEAD_MAX:
                     self._fail(GiveUp("response head too long"))
                 return
-            if not self._head(bytes(buf[:end])):
+            if not self._head(data[:end]):
                 return
-            del buf[: end + 4]
+            data = data[end + 4:]
         if self.chunked is not None:
+            buf += data
             if self._chunks():
                 self._answer(bytes(self.chunked))
             return
+        if not buf and len(data) == self.length:  # the whole body at once: no copy
+            self._answer(data)
+            return
+        buf += data
         if len(buf) < self.length:
             return
         if len(buf) > self.length:  # more than the announced body: out of step
@@ -247,6 +290,10 @@ class _Conn(asyncio.Protocol):
         close = parts[0] == b"HTTP/1.0"
         assert self.req is not None
         anysize = self.req.size < 0
+        plain = _plain_length(head)
+        if plain is not None:  # S3's usual head: the loop below would find just this
+            length = plain
+            lines = []
         for line in lines[1:]:
             name, _, value = line.partition(b":")
             name = name.strip().lower()

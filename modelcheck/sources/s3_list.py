@@ -9,7 +9,10 @@ with expat (``xml.etree``), keeping only what the scan uses: each key and its si
 
 Keys are asked for URL-encoded (``encoding-type=url``, as botocore does), so keys with any
 character survive, and decoded as botocore decodes them (``unquote_plus``). Pages follow
-``NextContinuationToken`` until ``IsTruncated`` is false. Any answer but a well-formed page
+``NextContinuationToken`` until ``IsTruncated`` is false. No probe GET comes first (a round
+trip before the first page): a well-formed page proves that S3 takes the signature, and sets
+the bucket up for the direct reader's GETs (:meth:`DirectS3.listed`); a listing that falls back
+leaves the bucket to be set up, probe and all, by its first GET. Any answer but a well-formed page
 (a denial, a missing bucket, a 5xx, a network failure, a body that is not a listing, a key
 outside the prefix, a token seen before) makes :func:`list_keys` return None: the caller
 lists through s3fs from the start, which reports failures its usual way.
@@ -47,9 +50,11 @@ def query_of(params: dict[str, str]) -> str:
 
 async def alist(direct: Any, bucket: str, prefix: str) -> list[tuple[str, int]] | None:
     """:func:`list_keys` on the backend's loop: ``prefix`` is "" or ends with "/"."""
-    b = await direct.bucket(bucket)
+    # no probe GET first (one round trip): a well-formed first page proves the signing
+    b = await direct.listing_bucket(bucket)
     if b is None:
         return None
+    proven = b.proven
     out: list[tuple[str, int]] = []
     token: str | None = None
     seen: set[str] = set()
@@ -64,6 +69,9 @@ async def alist(direct: Any, bucket: str, prefix: str) -> list[tuple[str, int]] 
         if page is None:
             return None
         keys, token = page
+        if not proven:
+            direct.listed(bucket, b)
+            proven = True
         out.extend((f"{bucket}/{k}", size) for k, size in keys)
         if token is None:
             return out
