@@ -38,6 +38,7 @@ def _left_behind(paths: list[Path]) -> dict[str, str]:
     was_enabled, flags = gc.isenabled(), gc.get_debug()
     gc.disable()
     gc.collect()
+    gc.freeze()  # the rest of the test process is not walked by each collection below
     gc.set_debug(gc.DEBUG_SAVEALL)
     found: dict[str, str] = {}
     try:
@@ -53,6 +54,7 @@ def _left_behind(paths: list[Path]) -> dict[str, str]:
     finally:
         gc.garbage.clear()
         gc.set_debug(flags)
+        gc.unfreeze()
         if was_enabled:
             gc.enable()
     return found
