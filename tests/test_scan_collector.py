@@ -45,14 +45,24 @@ def test_restored_when_the_scan_fails() -> None:
     assert gc.get_freeze_count() == 0
 
 
+class _Node:
+    """A container in a reference cycle: only the collector frees it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
 def test_settle_freezes_once() -> None:
+    import weakref
+
     with scan_collector() as c:
         c.settle()
-        after_first = gc.get_freeze_count()
-        junk = [[] for _ in range(1000)]  # new containers: settled once, so not frozen now
+        later = _Node()  # made after the first settle: a second settle must not freeze it
+        gone = weakref.ref(later)
+        del later
         c.settle()
-        assert gc.get_freeze_count() == after_first
-        del junk
+        gc.collect()
+        assert gone() is None  # collected: not frozen by the second settle
     assert gc.get_freeze_count() == 0
 
 
