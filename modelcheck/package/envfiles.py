@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import functools
 import posixpath
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from modelcheck.formats.requirements.parse import (
     ReqFile,
@@ -23,6 +24,8 @@ from modelcheck.records import FACTORY, Record
 
 if TYPE_CHECKING:
     from modelcheck.package.model_package import ModelPackage
+
+T = TypeVar("T")
 
 CONDA = "conda.yaml"
 PYTHON_ENV = "python_env.yaml"
@@ -154,8 +157,8 @@ def read_reqfile(pkg: ModelPackage, rel: str) -> ReqFile | None:
     t = pkg.text(rel)
     if not t.ok or t.text is None:
         return None
-    return pkg.memo(("reqfile", rel), lambda: _shared(parse_requirements_text, _reqfile_shared,
-                                                      pkg, rel))
+    return pkg.memo(("reqfile", rel), lambda: _shared(
+        pkg, rel, _reqfile_shared, lambda: parse_requirements_text(t.text or "", rel)))
 
 
 # Environment files repeat across the packages of a fleet (every version of a model, every
@@ -163,12 +166,13 @@ def read_reqfile(pkg: ModelPackage, rel: str) -> ReqFile | None:
 # text, so it is built once per process for each distinct (path, text) of at most SHARED_MAX
 # characters, like the YAML documents it comes from (formats/yaml/loader.load_yaml_shared).
 # Shared results are read-only, as everything handed to rules already is.
-def _shared(build, shared, pkg: ModelPackage, rel: str):
+def _shared(pkg: ModelPackage, rel: str, shared: Callable[[str, str], T],
+            build: Callable[[], T]) -> T:
+    """``shared(text, rel)`` for a file of at most SHARED_MAX characters, else ``build()``."""
     t = pkg.text(rel)
     if t.ok and t.text is not None and len(t.text) <= SHARED_MAX:
         return shared(t.text, rel)
-    return build(t.text or "", rel) if build is parse_requirements_text else build(
-        pkg.yaml(rel), rel)
+    return build()
 
 
 @functools.lru_cache(maxsize=256)
@@ -187,11 +191,12 @@ def _python_env_shared(text: str, rel: str) -> PythonEnv:
 
 
 def _conda(pkg: ModelPackage, rel: str) -> CondaEnv:
-    return _shared(_conda_doc, _conda_shared, pkg, rel)
+    return _shared(pkg, rel, _conda_shared, lambda: _conda_doc(pkg.yaml(rel), rel))
 
 
 def _python_env(pkg: ModelPackage, rel: str) -> PythonEnv:
-    return _shared(_python_env_doc, _python_env_shared, pkg, rel)
+    return _shared(pkg, rel, _python_env_shared,
+                   lambda: _python_env_doc(pkg.yaml(rel), rel))
 
 
 def _conda_doc(doc: YamlDoc, rel: str) -> CondaEnv:
