@@ -6,10 +6,11 @@ most FLIGHT_BYTES of their prefetched files: the files a package's rules will re
 in one concurrent batch on the backend's event loop when it is async (s3fs: raw keep-alive
 GETs with callbacks, no thread and no task per request), and the rules run on the calling
 thread as each batch lands (no thread per package: the hand-offs and the GIL would cost more
-than the rules); new packages are started once an eighth of ``--jobs`` slots are free, so
-one wake-up of the loop starts many batches. A package likely to read outside its batch (a
-big file some rule may peek at), or whose source is not async, is checked on a thread
-instead, so such reads overlap.
+than the rules), but for a big batch (a big pickle to scan), checked on a thread so that the
+others keep landing and starting meanwhile; new packages are started once an eighth of
+``--jobs`` slots are free, so one wake-up of the loop starts many batches. A package likely
+to read outside its batch (a big file some rule may peek at), or whose source is not async,
+is checked on a thread instead, so such reads overlap.
 Results come back in job order (and, to an ``on_package`` hook, as each package finishes).
 Targets that cannot be listed, and files that cannot be read, become tool notifications
 (exit 2); the rest of the scan goes on.
@@ -35,13 +36,15 @@ from modelcheck.sources.plan import (
     SourceOptions,
     TargetFailed,
     file_url_path,
-    plan_fsspec,
     plan_local,
 )
 
 FLIGHT_BYTES = 256 * 1024 * 1024  # most prefetched bytes held by the packages in flight
 SIDE_THREADS = 16  # most threads checking packages that read outside their batch
 REFILL_PART = 8  # new packages are started once 1/8 of --jobs slots are free (at least 1)
+# a package whose batch is bigger is checked on a thread: its rules (a big pickle's scan) may
+# take a tenth of a second, during which this thread would start no batch and land none
+HEAVY_BYTES = 64 * 1024
 
 Item = tuple[PackageResult, list[str]]
 OnPackage = Callable[[PackageResult], None] | None
@@ -84,15 +87,18 @@ def _stream(targets: list[str], settings: Settings) -> Iterator[Job | _Failed]:
             yield _Failed((target_error(t, msg), [msg]))
 
 
-def plan(target: str, settings: Settings) -> list[Job]:
-    """The packages under one target (raises TargetFailed)."""
+def plan(target: str, settings: Settings) -> Iterable[Job]:
+    """The packages under one target (raises TargetFailed, maybe after some jobs: a bucket's
+    jobs come while its listing pages in)."""
     if target.startswith(MLFLOW_PREFIXES):
         from modelcheck.sources.mlflow_uri import plan_mlflow
 
         return plan_mlflow(target, options_of(settings))
     if target.lower().startswith("file://"):
         return plan_local(file_url_path(target), target)
-    return plan_fsspec(target, options_of(settings))
+    from modelcheck.sources.stream_plan import stream_fsspec
+
+    return stream_fsspec(target, options_of(settings))
 
 
 def options_of(settings: Settings) -> SourceOptions:
@@ -253,7 +259,7 @@ class _Flight:
             self._done(i, job_or_item, nbytes)
             return
         job, source = job_or_item, payload
-        if getattr(source, "late_likely", False):
+        if nbytes > HEAVY_BYTES or getattr(source, "late_likely", False):
             self.pool().submit(self._on_thread, i, job, source, False, nbytes)
             return
         self._done(i, check_one(job, self.rules, self.settings, source), nbytes)
@@ -334,6 +340,9 @@ def _check_one(job: Job, rules: dict[str, Rule], settings: Settings,
                            pickle_cap=settings.max_pickle_bytes,
                            read_budget=settings.package_read_bytes)
         result = check_package_obj(pkg, rules, settings)
+    except TargetFailed as exc:  # a part of a target that could not be listed
+        msg = f"{job.display}: {exc}"
+        return target_error(job.display, msg), [msg]
     except Exception as exc:  # noqa: BLE001 - a package that breaks the runner is reported
         msg = f"{job.display}: cannot be checked: {type(exc).__name__}: {exc}"
         return target_error(job.display, msg), [msg]

@@ -20,8 +20,12 @@ lists through s3fs from the start, which reports failures its usual way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, unquote_plus
+
+# keys per listing page asked for (None: S3's default, 1000); tests set it to make many pages
+PAGE_KEYS: int | None = None
 
 
 def list_keys(fs: Any, root: str) -> list[tuple[str, int]] | None:
@@ -48,33 +52,48 @@ def query_of(params: dict[str, str]) -> str:
     return "&".join(f"{k}={v}" for k, v in sorted(enc))
 
 
-async def alist(direct: Any, bucket: str, prefix: str) -> list[tuple[str, int]] | None:
-    """:func:`list_keys` on the backend's loop: ``prefix`` is "" or ends with "/"."""
+async def alist(direct: Any, bucket: str, prefix: str,
+                on_page: Callable[[list[tuple[str, int]]], None] | None = None,
+                delimiter: bool = False) -> list[tuple[str, int]] | None:
+    """:func:`list_keys` on the backend's loop: ``prefix`` is "" or ends with "/".
+    ``on_page`` gets each page's ``("bucket/key", size)`` pairs as it lands (a caller may
+    start on them before the listing ends); with ``delimiter``, only the objects right under
+    ``prefix`` are listed, and its sub-folders come after them as ``("bucket/prefix/dir/",
+    -1)`` pairs (S3's CommonPrefixes)."""
     # no probe GET first (one round trip): a well-formed first page proves the signing
     b = await direct.listing_bucket(bucket)
     if b is None:
         return None
     proven = b.proven
     out: list[tuple[str, int]] = []
+    dirs: list[tuple[str, int]] = []
     token: str | None = None
     seen: set[str] = set()
     while True:
         params = {"list-type": "2", "encoding-type": "url", "prefix": prefix}
+        if delimiter:
+            params["delimiter"] = "/"
+        if PAGE_KEYS is not None:
+            params["max-keys"] = str(PAGE_KEYS)
         if token is not None:
             params["continuation-token"] = token
         got = await direct.request(b, b.bucket_head(query_of(params)))
         if not isinstance(got, bytes):
             return None
-        page = parse_page(got, prefix)
+        page = _parse(got, prefix, delimiter)
         if page is None:
             return None
-        keys, token = page
+        keys, sub, token = page
         if not proven:
             direct.listed(bucket, b)
             proven = True
-        out.extend((f"{bucket}/{k}", size) for k, size in keys)
+        found = [(f"{bucket}/{k}", size) for k, size in keys]
+        out += found
+        dirs += ((f"{bucket}/{d}", -1) for d in sub)
+        if on_page is not None and found:
+            on_page(found)
         if token is None:
-            return out
+            return out + dirs
         if token in seen:  # a server going round in circles
             return None
         seen.add(token)
@@ -83,6 +102,14 @@ async def alist(direct: Any, bucket: str, prefix: str) -> list[tuple[str, int]] 
 def parse_page(body: bytes, prefix: str) -> tuple[list[tuple[str, int]], str | None] | None:
     """One ListObjectsV2 page: its ``(key, size)`` pairs and the token of the next page
     (None on the last page); None when ``body`` is not a well-formed page of ``prefix``."""
+    page = _parse(body, prefix, False)
+    return None if page is None else (page[0], page[2])
+
+
+def _parse(body: bytes, prefix: str, delimiter: bool
+           ) -> tuple[list[tuple[str, int]], list[str], str | None] | None:
+    """:func:`parse_page`, and with ``delimiter`` the page's sub-folders of ``prefix``
+    (CommonPrefixes, each ending with "/")."""
     import xml.etree.ElementTree as ET
 
     try:
@@ -106,13 +133,25 @@ def parse_page(body: bytes, prefix: str) -> tuple[list[tuple[str, int]], str | N
             return None
         if encoding:
             key = unquote_plus(key)
-        if not key.startswith(prefix):
+        if not key.startswith(prefix) or (delimiter and "/" in key[len(prefix):]):
             return None
         keys.append((key, int(size)))
+    dirs: list[str] = []
+    for item in root.iterfind(ns + "CommonPrefixes") if delimiter else ():
+        sub = item.findtext(ns + "Prefix")
+        if sub is None:
+            return None
+        if encoding:
+            sub = unquote_plus(sub)
+        rest = sub[len(prefix):]
+        if not sub.startswith(prefix) or not rest.endswith("/") or "/" in rest[:-1] \
+                or rest == "/":
+            return None
+        dirs.append(sub)
     truncated = root.findtext(ns + "IsTruncated")
     if truncated == "false":
-        return keys, None
+        return keys, dirs, None
     if truncated != "true":
         return None
     token = root.findtext(ns + "NextContinuationToken")
-    return (keys, token) if token else None
+    return (keys, dirs, token) if token else None

@@ -1,0 +1,126 @@
+"""Bucket jobs planned while the listing pages in (modelcheck/sources/stream_plan.py), against
+a real moto server: the same jobs in the same order as the whole listing's plan, for roots of
+every shape discovery knows (folders whose names sort around "/", nested packages, packages
+that lost MLmodel, virtualenvs, skipped folders, folder markers, a root that is a package),
+over many small pages; the first jobs come before the last page is asked for; a root that
+cannot be listed fails as it always did."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("s3fs")
+pytest.importorskip("moto.server")
+
+sys.path.insert(0, str(Path(__file__).parent))
+import s3server  # noqa: E402
+
+from modelcheck.sources import s3_list  # noqa: E402
+from modelcheck.sources.plan import SourceOptions, TargetFailed, plan_fsspec  # noqa: E402
+from modelcheck.sources.stream_plan import stream_fsspec  # noqa: E402
+
+ML = b"flavors: {}\n"
+KEYS = {
+    # folders whose names sort before and after "/" ("a-c/" < "a.b/" < "a/" < "a0/")
+    "root/a/MLmodel": ML, "root/a/model.pkl": b"x",
+    "root/a/sub/MLmodel": ML,  # a package inside a package
+    "root/a-c/MLmodel": ML, "root/a.b/p/MLmodel": ML, "root/a0/q/MLmodel": ML,
+    "root/b/lost/conda.yaml": b"name: x\n", "root/b/lost/python_env.yaml": b"python: 3.10\n",
+    "root/b/lost/requirements.txt": b"mlflow\n",  # a package that lost its MLmodel
+    "root/b/MLModel.yaml/x": b"",  # a folder named like a marker: "b" lost its MLmodel too
+    "root/c/env/pyvenv.cfg": b"home = /usr\n", "root/c/env/lib/m/MLmodel": ML,  # virtualenv
+    "root/c/node_modules/m/MLmodel": ML,  # skipped folder
+    "root/c/ok/MLmodel": ML,
+    "root/c/ok/metadata/MLmodel": ML,  # Unity Catalog's copy: part of its package
+    "root/d/": b"",  # a folder marker
+    "root/d/m/MLmodel": ML,
+    "root/README.md": b"not a package\n",  # a file right under the root
+    "root/e/f/g/MLmodel": ML,
+    "solo/only/one/MLmodel": ML, "solo/only/two/MLmodel": ML,  # one folder: groups below
+    "pkgroot/MLmodel": ML, "pkgroot/x/MLmodel": ML,  # the root is a package
+    "orphan/conda.yaml": b"", "orphan/python_env.yaml": b"", "orphan/requirements.txt": b"",
+    "orphan/in/MLmodel": ML,
+    "venv/pyvenv.cfg": b"", "venv/lib/m/MLmodel": ML,
+    "none/x/readme.txt": b"",
+}
+
+
+@pytest.fixture(scope="module")
+def srv():
+    with s3server.s3_server() as server:
+        c = server.client()
+        c.create_bucket(Bucket="streams")
+        for key, body in KEYS.items():
+            c.put_object(Bucket="streams", Key=key, Body=body)
+        yield server
+
+
+@pytest.fixture
+def small_pages():
+    saved = s3_list.PAGE_KEYS
+    s3_list.PAGE_KEYS = 3  # many pages: folders end in the middle of pages and across them
+    yield
+    s3_list.PAGE_KEYS = saved
+
+
+def _displays(jobs) -> list[str]:
+    return [j.display for j in jobs]
+
+
+def _both(srv, url: str) -> tuple[list[str] | str, list[str] | str]:
+    opts = SourceOptions(srv.options(), 8)
+    out = []
+    for planner in (plan_fsspec, stream_fsspec):
+        try:
+            out.append(_displays(planner(url, opts)))
+        except TargetFailed as exc:
+            out.append(f"TargetFailed: {exc}")
+    return out[0], out[1]
+
+
+@pytest.mark.parametrize("url", [
+    "s3://streams/root", "s3://streams/root/", "s3://streams/solo", "s3://streams",
+    "s3://streams/pkgroot", "s3://streams/orphan", "s3://streams/venv", "s3://streams/none",
+    "s3://streams/root/c", "s3://streams/absent", "s3://streams/root/a/MLmodel",
+])
+def test_same_jobs_in_the_same_order_as_the_whole_listing(srv, small_pages, url):
+    whole, streamed = _both(srv, url)
+    assert streamed == whole
+    if url == "s3://streams/root":  # the shapes above are all there, in discovery's order
+        assert whole == [f"s3://streams/root/{p}" for p in (
+            "a", "a-c", "a.b/p", "a/sub", "a0/q", "b", "b/lost", "c/ok", "d/m", "e/f/g")]
+
+
+def test_same_jobs_with_pages_of_the_default_size(srv):
+    whole, streamed = _both(srv, "s3://streams/root")
+    assert streamed == whole and len(whole) == 10
+
+
+def test_first_jobs_come_before_the_listing_ends(srv, small_pages):
+    opts = SourceOptions(srv.options(), 8)
+    list(plan_fsspec("s3://streams/root", opts))  # the client and bucket set up
+    srv.stats(reset=True)
+    jobs = stream_fsspec("s3://streams/root", opts)
+    first = next(jobs)
+    assert first.display == "s3://streams/root/a"
+    # "a" is complete once a key of the next folder arrived: 4 keys in, a few pages of 3
+    # (and the root's own level) asked for, not the whole listing's
+    early = srv.stats()["lists"]
+    rest = list(jobs)
+    total = srv.stats()["lists"]
+    n_root = sum(k.startswith("root/") for k in KEYS)
+    assert early < total and total >= n_root // 3
+    assert len(rest) == 9
+
+
+def test_a_denied_listing_fails_as_before(srv):
+    srv.deny("streams/")
+    try:
+        whole, streamed = _both(srv, "s3://streams/root")
+    finally:
+        srv.deny()
+    assert isinstance(whole, str) and "denied" in whole.lower()
+    assert streamed == whole
