@@ -95,9 +95,12 @@ class S3Server:
         return total
 
     def deny(self, *patterns: str) -> None:
-        """Answer 403 AccessDenied (S3's XML error) for GETs of ``bucket/key`` globs, and for
-        listings of a bucket given as ``bucket/``. Enforced by a front on this server: moto's
-        own IAM enforcement rejects SigV4 on listings with '/' in the query (moto's bug)."""
+        """Answer 403 AccessDenied (S3's XML error) for GETs of ``bucket/key`` globs, for
+        listings of a bucket given as ``bucket/``, and for the pages after a listing's first
+        given as ``bucket/?continuation``; ``@AGENT`` after either: only to the clients whose
+        User-Agent starts with ``AGENT/`` (``@!AGENT``: to all others). Enforced by a front on
+        this server: moto's own IAM enforcement rejects SigV4 on listings with '/' in the
+        query (moto's bug)."""
         for endpoint in self.backends or [self.endpoint]:
             req = urllib.request.Request(f"{endpoint}{DENY_PATH}",
                                          data=json.dumps(list(patterns)).encode(),
@@ -286,7 +289,9 @@ def _front(app, latency_ms: float):
             listing = "/" not in target.rstrip("/")
             if listing:
                 target = target.rstrip("/") + "/"
-            if any((p == target) if listing else
+            later = "continuation-token=" in environ.get("QUERY_STRING", "")
+            agent = environ.get("HTTP_USER_AGENT", "").split("/", 1)[0]
+            if any(_lists(p, target, later, agent) if listing else
                    (not p.endswith("/") and fnmatch.fnmatchcase(target, p)) for p in denied):
                 start_response("403 Forbidden", [("Content-Type", "application/xml"),
                                                  ("Content-Length", str(len(_DENIED)))])
@@ -294,6 +299,17 @@ def _front(app, latency_ms: float):
         return app(environ, start_response)
 
     return front
+
+
+def _lists(pattern: str, target: str, later: bool, agent: str) -> bool:
+    """A listing of ``target`` ("bucket/") matches a deny pattern ``bucket/``, with
+    ``?continuation`` its later pages only, with ``@AGENT`` (``@!AGENT``) only for (all but)
+    the clients whose User-Agent's first word is AGENT."""
+    where, _, who = pattern.partition("@")
+    base, _, which = where.partition("?")
+    if base != target or (which == "continuation" and not later):
+        return False
+    return not who or (who[1:] != agent if who.startswith("!") else who == agent)
 
 
 def _keepalive_handler():

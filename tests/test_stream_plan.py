@@ -124,3 +124,46 @@ def test_a_denied_listing_fails_as_before(srv):
         srv.deny()
     assert isinstance(whole, str) and "denied" in whole.lower()
     assert streamed == whole
+
+
+@pytest.fixture
+def two_pages():
+    saved = s3_list.PAGE_KEYS
+    s3_list.PAGE_KEYS = 10  # the root's level in one page, its recursive listing in two
+    yield
+    s3_list.PAGE_KEYS = saved
+
+
+def test_a_listing_failing_after_the_first_jobs_goes_on_through_s3fs(srv, two_pages):
+    """The direct listing gives up after its first page (five jobs ready by then): the rest
+    is listed through s3fs, and the jobs are still the whole listing's."""
+    opts = SourceOptions(srv.options(), 8)
+    whole = _displays(plan_fsspec("s3://streams/root", opts))
+    srv.deny("streams/?continuation@modelcheck")  # later pages, to the direct reader only
+    srv.stats(reset=True)
+    try:
+        streamed = _displays(stream_fsspec("s3://streams/root", opts))
+    finally:
+        srv.deny()
+    assert streamed == whole
+    # the level, the first page, the denied second one, s3fs's one page: not planned again
+    assert srv.stats()["lists"] == 4
+
+
+def test_a_listing_failing_everywhere_after_the_first_jobs_is_a_failing_job(srv, two_pages):
+    """Later pages denied to the direct reader, and s3fs's listing denied: the jobs given
+    stay, and what could not be listed is one job that fails, named and explained (never
+    silence)."""
+    opts = SourceOptions(srv.options(), 8)
+    whole = _displays(plan_fsspec("s3://streams/root", opts))
+    srv.deny("streams/?continuation@modelcheck", "streams/@!modelcheck")
+    try:
+        jobs = list(stream_fsspec("s3://streams/root", opts))
+    finally:
+        srv.deny()
+    given = _displays(jobs[:-1])
+    assert given == whole[:5]
+    last = jobs[-1]
+    assert last.display == "s3://streams/root"
+    with pytest.raises(TargetFailed, match="cannot list the rest: access denied"):
+        last.make()
