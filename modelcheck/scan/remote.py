@@ -4,15 +4,13 @@ Targets are planned into jobs (one per package) lazily: checking starts with the
 while a lister may still be paging. Up to ``--jobs`` packages are in flight at once, and at
 most FLIGHT_BYTES of their prefetched files: the files a package's rules will read are fetched
 in one concurrent batch on the backend's event loop when it is async (s3fs: raw keep-alive
-GETs with callbacks, no thread and no task per request), and the rules run on that loop's
-thread as each batch lands (no thread per package, and no hand-off of the GIL per package
-between the loop and the calling thread: they would cost more than the rules); a read the
-batch does not hold is never made there (the loop would wait for itself): that package is
-checked again on a thread. A big batch (a big pickle to scan) is checked on a thread, so
-that the others keep landing and starting meanwhile; so is a package likely to read outside
-its batch (a big file some rule may peek at), so such reads overlap, and one whose source is
-not async. The calling thread takes the results, and starts new packages once an eighth of
-``--jobs`` slots are free, so one wake-up of the loop starts many batches.
+GETs with callbacks, no thread and no task per request), and the rules run on the calling
+thread as each batch lands (no thread per package: the hand-offs and the GIL would cost more
+than the rules), but for a big batch (a big pickle to scan), checked on a thread so that the
+others keep landing and starting meanwhile; new packages are started once an eighth of
+``--jobs`` slots are free, so one wake-up of the loop starts many batches. A package likely
+to read outside its batch (a big file some rule may peek at), or whose source is not async,
+is checked on a thread instead, so such reads overlap.
 Results come back in job order (and, to an ``on_package`` hook, as each package finishes).
 Targets that cannot be listed, and files that cannot be read, become tool notifications
 (exit 2); the rest of the scan goes on.
@@ -30,7 +28,7 @@ from modelcheck.engine.run import check_package_obj, target_error
 from modelcheck.engine.settings import Settings
 from modelcheck.package.model_package import ModelPackage
 from modelcheck.results import PackageResult, Rule
-from modelcheck.sources.base import NeedsIO, Source
+from modelcheck.sources.base import Source
 from modelcheck.sources.plan import (
     DEFAULT_JOBS,
     MLFLOW_PREFIXES,
@@ -142,8 +140,8 @@ def run_jobs(jobs: Iterable[Job], rules: dict[str, Rule], settings: Settings,
 
 class _Flight:
     """The packages in flight. The calling thread takes jobs from the stream, hands async
-    sources' batches to their loop (one wake-up for all the batches started together), where
-    the rules run as batches land; other packages are checked on threads."""
+    sources' batches to their loop (one wake-up for all the batches started together), and
+    runs the rules as batches land; other packages are checked on threads."""
 
     def __init__(self, rules: dict[str, Rule], settings: Settings, workers: int,
                  out: list[Item | None], progress: Callable[[int, int], None] | None,
@@ -245,7 +243,7 @@ class _Flight:
             try:
                 fast = getattr(source, "start_fetch", None) if want is not None else None
                 if fast is not None and fast(want, lambda i=i, j=job, s=source, n=nbytes:
-                                             self._check_on_loop(i, j, s, n)):
+                                             put(("fetched", i, j, s, n))):
                     continue
                 coro = source.afetch(cap, pickle_cap) if want is None else \
                     source.afetch(cap, pickle_cap, want)
@@ -255,30 +253,6 @@ class _Flight:
                 continue
             task.add_done_callback(lambda t, i=i, j=job, s=source, n=nbytes:
                                    put(("fetched", i, j, _outcome(t, s), n)))
-
-    def _check_on_loop(self, i: int, job: Job, source: Source, nbytes: int) -> None:
-        """On the loop, as a package's batch lands: its rules run right here, one thread
-        doing the I/O and the rules (no GIL hand-off per package between this loop and the
-        calling thread, which only takes the result). A big batch, or a package likely to
-        read outside it, goes to the calling thread (which checks it on a thread); so does
-        one whose rules ask for a file the batch does not hold (NeedsIO: the loop must never
-        wait for itself), checked again from the start."""
-        if nbytes > HEAVY_BYTES or getattr(source, "late_likely", False):
-            self.landed.put(("fetched", i, job, source, nbytes))
-            return
-        source.no_fetch = True
-        try:
-            item = check_one(job, self.rules, self.settings, source)
-        except NeedsIO:
-            source.late_likely = True
-            self.landed.put(("fetched", i, job, source, nbytes))
-            return
-        except BaseException as exc:  # the scan waits for every package: always answer
-            msg = f"{job.display}: cannot be checked: {type(exc).__name__}: {exc}"
-            item = _with_provenance(job, target_error(job.display, msg), [msg])
-        finally:
-            source.no_fetch = False
-        self.landed.put(("checked", i, item, None, nbytes))
 
     def _land(self, what: str, i: int, job_or_item, payload, nbytes: int) -> None:
         if what == "checked":

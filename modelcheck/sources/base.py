@@ -51,12 +51,6 @@ def normalize(rel: str) -> str:
     return "" if norm == "." else norm
 
 
-class NeedsIO(BaseException):  # noqa: N818 - not an error: a request to move
-    """A read that would wait for the network, made where it must not wait (the event loop
-    that answers it). A BaseException, so no rule's or reader's ``except Exception`` takes it
-    for a read problem: it ends the check, which the caller runs again where it may wait."""
-
-
 class Source:
     """Read-only access to one package's files. Never reads outside the package root."""
 

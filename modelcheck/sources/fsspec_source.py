@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from modelcheck.sources.base import Entry, NeedsIO, Source, normalize
+from modelcheck.sources.base import Entry, Source, normalize
 from modelcheck.sources.discovery import (
     SKIP_DIRS,
     UC_METADATA_DIR,
@@ -347,7 +347,6 @@ class ListingSource(Source):
         self._lock = threading.Lock()
         self._cache: dict[str, bytes | BaseException] = {}
         self.late_likely = False  # set by plan(): some read will happen outside the batch
-        self.no_fetch = False  # set while checked on the backend's loop: reads may not wait
         self.planned_bytes = 0  # set by plan(): bytes the batch holds
         self._entries: dict[str, Entry] = {}
         for rel, size in files.items():
@@ -534,8 +533,6 @@ class ListingSource(Source):
         self.reads.add(e.path)
         data = self._cache.get(e.path)
         if data is None:
-            if self.no_fetch and e.size:
-                raise NeedsIO(e.path)
             if e.size:
                 self.late.append(e.path)
             # never fetch more than the caller may look at; but a small file is fetched whole
