@@ -213,6 +213,13 @@ def make_tree(root: Path, n: int) -> list[str]:
     return rels
 
 
+def make_bucket(client, bucket: str, objects: dict[str, bytes]) -> None:
+    """Create ``bucket`` holding ``objects`` (key -> body)."""
+    client.create_bucket(Bucket=bucket)
+    for key, body in objects.items():
+        client.put_object(Bucket=bucket, Key=key, Body=body)
+
+
 def upload_tree(client, bucket: str, root: Path, prefix: str, workers: int = 8) -> int:
     from concurrent.futures import ThreadPoolExecutor
 

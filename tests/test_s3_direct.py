@@ -33,9 +33,7 @@ def signed():
     """A bucket readable by an IAM user, on a server that verifies signatures."""
     with s3server.s3_server() as srv:
         admin = srv.client()
-        admin.create_bucket(Bucket="signed")
-        for key, body in OBJECTS.items():
-            admin.put_object(Bucket="signed", Key=key, Body=body)
+        s3server.make_bucket(admin, "signed", OBJECTS)
         iam = srv.iam()
         iam.create_user(UserName="scanner")
         iam.put_user_policy(UserName="scanner", PolicyName="read",

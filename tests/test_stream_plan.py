@@ -51,10 +51,7 @@ KEYS = {
 @pytest.fixture(scope="module")
 def srv():
     with s3server.s3_server() as server:
-        c = server.client()
-        c.create_bucket(Bucket="streams")
-        for key, body in KEYS.items():
-            c.put_object(Bucket="streams", Key=key, Body=body)
+        s3server.make_bucket(server.client(), "streams", KEYS)
         yield server
 
 
