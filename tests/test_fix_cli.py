@@ -158,6 +158,18 @@ def test_remote_targets_are_refused() -> None:
         assert r.returncode == 2
 
 
+def test_fix_on_a_cluster_is_refused(tmp_path: Path) -> None:
+    """--dask with --fix or --diff is a usage error, not a flag silently ignored (and not a
+    package written by a worker): nothing changes."""
+    pkg = _copy("safe_all", tmp_path)
+    before = _tree(pkg)
+    for flags in (("--fix", "--dask=tcp://127.0.0.1:9"), ("--diff", "--dask=tcp://127.0.0.1:9"),
+                  ("--fix", str(pkg), "--dask")):  # the address from the environment
+        r = run_cli("check", *flags, str(pkg))
+        assert r.returncode == 2 and "drop --dask" in r.stderr, r.stderr
+    assert _tree(pkg) == before
+
+
 def test_second_fix_changes_nothing(tmp_path: Path) -> None:
     pkg = _copy("safe_all", tmp_path)
     run_cli("check", "--fix", "--unsafe-fixes", str(pkg))

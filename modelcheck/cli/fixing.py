@@ -36,6 +36,10 @@ def run_fix(args, settings, outputs) -> int:
         print("modelcheck: --write-baseline cannot be combined with --fix or --diff",
               file=sys.stderr)
         return 2
+    if getattr(args, "dask", None) is not None:
+        print("modelcheck: --fix and --diff run here, where the files are written; drop "
+              "--dask (a cluster checks, it never writes)", file=sys.stderr)
+        return 2
     try:
         report = check(args.targets, settings)
     except Interrupted as exc:
