@@ -143,6 +143,25 @@ def test_script_fail_on_select_ignore_and_args(tmp_path):
     assert code == 2 and "no rule is enabled" in stdout
 
 
+def test_script_show_level_hides_lower_findings_from_the_reports_only(tmp_path):
+    """--show-level in the args input: the annotations, the text, SARIF and the job summary
+    leave the lower findings out (the text says how many), as the command line does; the exit
+    code and the count outputs still count them."""
+    proj = _project(tmp_path, 'select = ["MC101"]\n[severity]\nMC101 = "note"\n')
+    code, stdout, summary, out = _run_script(proj, tmp_path, paths="models", fail_on="note",
+                                             args="--show-level warning",
+                                             sarif_file="s.sarif")
+    assert code == 1 and out["exit-code"] == "1" and out["notes"] == "1"
+    assert "::notice" not in stdout and "MC101" not in summary
+    assert "(1 note not shown: --show-level)" in stdout  # said to be hidden, not gone
+    # a job that fails is never summarised as passed
+    assert "All checks passed" not in summary and "1 note not shown (`--show-level`)" in summary
+    assert json.loads((proj / "s.sarif").read_text())["runs"][0]["results"] == []
+    code, stdout, summary, _ = _run_script(proj, tmp_path, paths="models", fail_on="note",
+                                           sarif_file="s.sarif")
+    assert code == 1 and "::notice file=models/broken/MLModel" in stdout and "MC101" in summary
+
+
 def test_script_never_runs_input_as_shell(tmp_path):
     proj = _project(tmp_path)
     code, stdout, _, out = _run_script(proj, tmp_path, paths="models/good; touch pwned1",

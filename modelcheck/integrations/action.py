@@ -109,7 +109,7 @@ def _run(env: Mapping[str, str] | None, signals) -> int:
     from modelcheck.api import check
     from modelcheck.engine.registry import RegistryError
     from modelcheck.engine.settings import ConfigError
-    from modelcheck.reporters import Context, render
+    from modelcheck.reporters import Context, render, shown
     from modelcheck.results import Interrupted, Report
 
     env = os.environ if env is None else env
@@ -136,10 +136,14 @@ def _run(env: Mapping[str, str] | None, signals) -> int:
         _set_outputs(env.get("GITHUB_OUTPUT"), outputs)
         return 2
 
-    ctx = Context()
+    # --show-level (args input or config) leaves lower findings out of what is shown, as on
+    # the command line; the exit code and the count outputs are worked out on every finding
+    full = report
+    report, hidden = shown(full, settings.show_level)
+    ctx = Context(hidden=hidden)
     if annotations:
         sys.stdout.write(render("github", report, ctx))
-    sys.stdout.write(render("text", report, Context(quiet=True)))
+    sys.stdout.write(render("text", report, Context(quiet=True, hidden=hidden)))
     sarif = env.get("INPUT_SARIF_FILE", "").strip()
     if sarif:
         _write(sarif, render("sarif", report, ctx))
@@ -152,6 +156,7 @@ def _run(env: Mapping[str, str] | None, signals) -> int:
         with open(step_summary, "a", encoding="utf-8") as fh:
             fh.write(render("markdown", report, ctx))
 
+    report = full
     code = report.exit_code(settings.fail_on)
     if report.partial:
         print(f"::error title=modelcheck::{cli_escape('interrupted by ' + str(report.interrupted))}"

@@ -86,13 +86,19 @@ def render(report: Report, ctx=None, budget: int = BUDGET) -> str:
     out = ["## modelcheck", ""]
     if report.partial:
         out.append(f"> [!CAUTION]\n> {cell(partial_message(report))}\n")
-    if not report.findings and not report.notifications and not report.partial:
+    hidden = {k: n for k, n in (getattr(ctx, "hidden", None) or {}).items() if n}
+    if not report.findings and not report.notifications and not report.partial \
+            and not hidden:
         out.append(f"{_ICON['clean']} All checks passed: {s.packages} packages, no findings.")
     else:
         out.append(f"**{c['error']}** errors, **{c['warning']}** warnings, **{c['note']}** "
                    f"notes in {s.packages - s.by_status['clean']} of {s.packages} packages.")
     if report.suppressed:
         out.append(f"\n{report.suppressed} findings hidden by the baseline.")
+    if hidden:  # --show-level left them out of this report; the exit code counts them
+        what = ", ".join(f"{n} {k}{'' if n == 1 else 's'}" for k, n in hidden.items())
+        out.append(f"\n{what} not shown (`--show-level`): they still count for the exit "
+                   "code.")
     out += ["", "| status | packages |", "| --- | ---: |"]
     out += [f"| {_ICON[st]} {st} | {s.by_status[st]} |" for st in STATUSES]
     for n in report.notifications:
