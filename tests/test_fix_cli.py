@@ -158,6 +158,25 @@ def test_remote_targets_are_refused() -> None:
         assert r.returncode == 2
 
 
+def test_a_symlinked_file_is_left_and_said_why(tmp_path: Path) -> None:
+    """requirements.txt is a symlink (to a file inside the package): never edited through
+    it, and --fix and --diff say so for each of its findings a fixer handles; the rest of
+    the package is fixed, and the finding is still reported."""
+    pkg = _copy("safe_all", tmp_path)
+    (pkg / "reqs").mkdir()
+    (pkg / "requirements.txt").rename(pkg / "reqs" / "requirements.txt")
+    (pkg / "requirements.txt").symlink_to("reqs/requirements.txt")
+    before = (pkg / "reqs" / "requirements.txt").read_bytes()
+    for flag in ("--diff", "--fix"):
+        r = run_cli("check", flag, str(pkg))
+        assert "requirements.txt: MC501 not fixed: the file is a symlink (to " \
+               "reqs/requirements.txt); fix the file it points to" in r.stderr, r.stderr
+    assert (pkg / "reqs" / "requirements.txt").read_bytes() == before
+    assert (pkg / "requirements.txt").is_symlink()
+    codes = _codes(pkg)
+    assert "MC501" in codes and "MC650" not in codes  # the rest was fixed
+
+
 def test_fix_on_a_cluster_is_refused(tmp_path: Path) -> None:
     """--dask with --fix or --diff is a usage error, not a flag silently ignored (and not a
     package written by a worker): nothing changes."""

@@ -97,6 +97,9 @@ def _problems(plans) -> int:
     bad = [p for p in plans if p.problem]
     for p in bad:
         print(f"modelcheck: {p.display}: {p.problem}", file=sys.stderr)
+    for p in plans:  # left as they are, said why (their findings are still reported)
+        for why in p.skipped:
+            print(f"modelcheck: {p.display}/{why}", file=sys.stderr)
     return 2 if bad else 0
 
 

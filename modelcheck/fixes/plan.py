@@ -34,7 +34,7 @@ class Plan(Record):
     ``problem``: why the package is not fixed (it could not be checked whole)."""
 
     _fields = ("root", "display", "original", "files", "gone", "applied", "before", "after",
-               "unsafe_left", "problem")
+               "unsafe_left", "problem", "skipped")
 
     def __init__(self, root: str, display: str) -> None:
         self.root = root
@@ -47,6 +47,9 @@ class Plan(Record):
         self.after: list[Finding] = []
         self.unsafe_left = 0
         self.problem: str | None = None
+        # findings some fixer handles, left as they are: why (a file reached through a symlink
+        # is never edited: the edit would land outside the package, or in a shared file)
+        self.skipped: list[str] = []
 
     @property
     def changed(self) -> bool:
@@ -80,6 +83,7 @@ def plan_package(path: str, display: str, check: Check, *, unsafe: bool = False,
                                 f"{failed[0].message})")
                 plan.after = findings
                 return plan
+            plan.skipped = _through_symlinks(pkg, findings, {fx.code for fx in every})
         plan.after = findings
         by_code: dict[str, list[Finding]] = {}
         for f in findings:
@@ -94,6 +98,20 @@ def plan_package(path: str, display: str, check: Check, *, unsafe: bool = False,
                 unsafe and _take(plan, pkg, [c for c in changes if c.safety != SAFE])):
             break
     return plan
+
+
+def _through_symlinks(pkg: ModelPackage, findings: list[Finding], fixable: set[str]
+                      ) -> list[str]:
+    """For each finding some fixer handles whose file is a symlink: that it stays unfixed."""
+    out = []
+    for f in findings:
+        if f.code not in fixable or not f.file:
+            continue
+        target = pkg.entry(f.file).target
+        if target is not None:
+            out.append(f"{f.file}: {f.code} not fixed: the file is a symlink (to {target}); "
+                       "fix the file it points to")
+    return list(dict.fromkeys(out))
 
 
 def _take(plan: Plan, pkg: ModelPackage, changes: list[Change]) -> bool:
