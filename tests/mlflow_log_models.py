@@ -21,7 +21,10 @@ def main() -> None:
     clf = LogisticRegression().fit(X, y)
     mlflow.set_experiment("modelcheck-uri-test")
     with mlflow.start_run() as run:
-        info = mlflow.sklearn.log_model(clf, name="model", input_example=X[:2],
+        # MLflow 3 names the logged model; MLflow 2 gives its artifact path
+        where = {"name": "model"} if int(mlflow.__version__.split(".")[0]) >= 3 else \
+            {"artifact_path": "model"}
+        info = mlflow.sklearn.log_model(clf, **where, input_example=X[:2],
                                         registered_model_name="mc-iris")
     client = mlflow.MlflowClient()
     client.set_registered_model_alias("mc-iris", "champion", "1")

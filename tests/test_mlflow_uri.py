@@ -22,8 +22,11 @@ from modelcheck.api import check
 from modelcheck.engine.settings import Settings
 
 PY = os.environ.get("MODELCHECK_MLFLOW_PYTHON", "/work/venvs/mlflow3/bin/python")
+# the same tests against an MLflow 2 server (its REST API and artifact layout)
+PY2 = os.environ.get("MODELCHECK_MLFLOW2_PYTHON", "/work/venvs/mlflow2/bin/python")
 HERE = Path(__file__).parent
-SKIP = f"no Python with mlflow at {PY} (set MODELCHECK_MLFLOW_PYTHON to run these tests)"
+SKIP = ("no Python with mlflow at {} (set MODELCHECK_MLFLOW_PYTHON, and "
+        "MODELCHECK_MLFLOW2_PYTHON for MLflow 2, to run these tests)")
 
 sys.path.insert(0, str(HERE))
 from s3server import free_port  # noqa: E402
@@ -41,15 +44,16 @@ def _key(f) -> tuple:
     return (f.code, str(f.level), f.file, f.line, f.col, f.pointer, f.message)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    if not _has_mlflow(PY):
-        pytest.skip(SKIP)
+@pytest.fixture(scope="module", params=[PY, PY2], ids=["mlflow", "mlflow2"])
+def server(request, tmp_path_factory):
+    py = request.param
+    if not _has_mlflow(py):
+        pytest.skip(SKIP.format(py))
     tmp = tmp_path_factory.mktemp("mlflow")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     art = tmp / "artifacts"
-    cmd = [PY, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
+    cmd = [py, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
            "--backend-store-uri", f"sqlite:///{tmp / 'db.sqlite'}", "--serve-artifacts",
            "--artifacts-destination", str(art), "--workers", "1"]
     log = open(tmp / "server.log", "wb")  # noqa: SIM115 - closed below
@@ -65,7 +69,7 @@ def server(tmp_path_factory):
                     raise RuntimeError((tmp / "server.log").read_text()[-3000:]) from None
                 time.sleep(0.5)
         env = dict(os.environ, MLFLOW_TRACKING_URI=url)
-        out = subprocess.run([PY, str(HERE / "mlflow_log_models.py")], env=env, cwd=tmp,
+        out = subprocess.run([py, str(HERE / "mlflow_log_models.py")], env=env, cwd=tmp,
                              capture_output=True, text=True, timeout=600, check=True)
         info = json.loads(out.stdout[out.stdout.index("{"):])
         yield {"url": url, "art": art, "info": info}
@@ -98,8 +102,9 @@ def test_every_uri_form_reads_the_served_package(tracking):
     info = tracking["info"]
     want = _local(tracking)
     uris = ["models:/mc-iris/1", "models:/mc-iris@champion", "models:/mc-iris/latest",
-            f"models:/{info['model_id']}", f"runs:/{info['run_id']}/model",
-            info["download_uri"]]
+            f"runs:/{info['run_id']}/model", info["download_uri"]]
+    if info["model_id"]:  # MLflow 3's logged models: models:/<model id>
+        uris.append(f"models:/{info['model_id']}")
     for uri in uris:
         rep = check([uri], Settings())
         assert [p.display for p in rep.packages] == [uri], uri
@@ -113,10 +118,17 @@ def test_unknown_model_and_run_are_target_errors(tracking):
     first, second, third = rep.packages
     assert first.findings[0].code == "MC902" and "RESOURCE_DOES_NOT_EXIST" in (
         first.findings[0].message)
-    assert second.findings[0].code == "MC902" and "no MLflow model package" in (
-        second.findings[0].message)
+    run_id = tracking["info"]["run_id"]
+    if tracking["info"]["model_id"]:  # MLflow 3 logs the model outside the run's artifacts
+        assert second.findings[0].code == "MC902" and "no MLflow model package" in (
+            second.findings[0].message)
+        assert len(rep.notifications) == 2
+    else:  # MLflow 2: the run's artifacts hold it, under its artifact path
+        assert second.display == f"runs:/{run_id}/model", second.display
+        assert not [f for f in second.findings if f.code.startswith("MC9")]
+        assert len(rep.notifications) == 1
     assert not [f for f in third.findings if f.code.startswith("MC9")]
-    assert len(rep.notifications) == 2 and rep.exit_code() == 2
+    assert rep.exit_code() == 2
 
 
 def test_unreachable_server_and_missing_tracking_uri(monkeypatch):
