@@ -33,7 +33,7 @@ N_REG, N_VERSIONS = 50, 3
 
 sys.path.insert(0, str(HERE))
 from s3server import free_port  # noqa: E402
-from test_mlflow_uri import _has_mlflow  # noqa: E402
+from test_mlflow_uri import PY2, _has_mlflow  # noqa: E402
 
 
 def _key(f) -> tuple:
@@ -45,7 +45,8 @@ def _key(f) -> tuple:
 
 
 def _start(tmp: Path, workers: int = 1, store: list[str] | None = None,
-           env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str, Path]:
+           env: dict[str, str] | None = None, py: str = PY
+           ) -> tuple[subprocess.Popen, str, Path]:
     """An ``mlflow server`` on a free port over ``tmp/db.sqlite``; artifacts served from
     ``tmp/artifacts`` unless ``store`` gives other artifact options. MLflow 3's job runner
     (eight huey consumers, each importing mlflow and polling) is switched off: nothing here
@@ -55,7 +56,7 @@ def _start(tmp: Path, workers: int = 1, store: list[str] | None = None,
     art = tmp / "artifacts"
     if store is None:
         store = ["--serve-artifacts", "--artifacts-destination", str(art)]
-    cmd = [PY, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
+    cmd = [py, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
            "--backend-store-uri", f"sqlite:///{tmp / 'db.sqlite'}", *store,
            "--workers", str(workers)]
     env = dict(os.environ if env is None else env, MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false")
@@ -73,22 +74,23 @@ def _start(tmp: Path, workers: int = 1, store: list[str] | None = None,
             time.sleep(0.2)
 
 
-def populate(url: str, art: Path, models: int, versions: int) -> dict:
+def populate(url: str, art: Path, models: int, versions: int, py: str = PY) -> dict:
     env = dict(os.environ, MLFLOW_TRACKING_URI=url)
-    out = subprocess.run([PY, str(HERE / "mlflow_registry_populate.py"), "--models",
+    out = subprocess.run([py, str(HERE / "mlflow_registry_populate.py"), "--models",
                           str(models), "--versions", str(versions), "--artifacts", str(art)],
                          env=env, capture_output=True, text=True, timeout=600, check=True)
     return json.loads(out.stdout[out.stdout.index("{"):])
 
 
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory):
-    if not _has_mlflow(PY):
-        pytest.skip(SKIP)
+@pytest.fixture(scope="module", params=[PY, PY2], ids=["mlflow", "mlflow2"])
+def registry(request, tmp_path_factory):
+    py = request.param  # the same audit against an MLflow 2 server (MODELCHECK_MLFLOW2_PYTHON)
+    if not _has_mlflow(py):
+        pytest.skip(f"no Python with mlflow at {py}")
     tmp = tmp_path_factory.mktemp("registry")
-    proc, url, art = _start(tmp, workers=2)
+    proc, url, art = _start(tmp, workers=2, py=py)
     try:
-        info = populate(url, art, N_REG, N_VERSIONS)
+        info = populate(url, art, N_REG, N_VERSIONS, py=py)
         yield {"url": url, "info": info, "cache": {}}
     finally:
         proc.terminate()

@@ -96,20 +96,31 @@ def test_same_jobs_with_pages_of_the_default_size(srv):
     assert streamed == whole and len(whole) == 10
 
 
-def test_first_jobs_come_before_the_listing_ends(srv, small_pages):
-    opts = SourceOptions(srv.options(), 8)
-    list(plan_fsspec("s3://streams/root", opts))  # the client and bucket set up
-    srv.stats(reset=True)
-    jobs = stream_fsspec("s3://streams/root", opts)
-    first = next(jobs)
-    assert first.display == "s3://streams/root/a"
-    # "a" is complete once a key of the next folder arrived: 4 keys in, a few pages of 3
-    # (and the root's own level) asked for, not the whole listing's
-    early = srv.stats()["lists"]
-    rest = list(jobs)
-    total = srv.stats()["lists"]
-    n_root = sum(k.startswith("root/") for k in KEYS)
-    assert early < total and total >= n_root // 3
+def test_first_jobs_come_before_the_listing_ends():
+    """With S3-like latency (+50 ms a request) and one key per page, the listing of the root
+    takes ~30 round trips: the first job comes after the few that complete its folder, long
+    before the last page is asked for (the listing keeps paging in the background)."""
+    saved = s3_list.PAGE_KEYS
+    s3_list.PAGE_KEYS = 1
+    try:
+        with s3server.s3_server(latency_ms=50) as server:
+            # 30 more keys at the end (in no package): pages the first job never waits for
+            more = {f"root/z/k{i:02d}.txt": b"" for i in range(30)}
+            s3server.make_bucket(server.client(), "slow", {**KEYS, **more})
+            opts = SourceOptions(server.options(), 8)
+            server.stats(reset=True)
+            jobs = stream_fsspec("s3://slow/root", opts)
+            first = next(jobs)
+            early = server.stats()["lists"]
+            rest = list(jobs)
+            total = server.stats()["lists"]
+    finally:
+        s3_list.PAGE_KEYS = saved
+    assert first.display == "s3://slow/root/a"
+    # "a" is complete once a key of the next folder ("a0/") arrived: the root's level (one
+    # page per entry) and ~8 keys asked for by then, against every key of the root
+    n_root = sum(k.startswith("root/") for k in KEYS) + len(more)
+    assert total >= n_root and early <= total - 20, (early, total)
     assert len(rest) == 9
 
 
