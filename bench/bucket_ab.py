@@ -1,0 +1,137 @@
+"""Bucket scans by two whole versions of modelcheck, alternately, against one server in one run.
+
+This VM's speed drifts by up to 2x within minutes, which moves every CPU figure with it; a
+figure measured beside a baseline on the same server, minutes apart at most, does not drift
+with it. Each side is installed as a user installs it (a wheel, like bench/ab.py), runs in its
+own process (imports, caches and collector of its own), scans the bucket once to warm up and
+once measured; the server's stats are reset between the two. Printed per scan: packages/s,
+client CPU per package (the scanning process, all threads), server CPU per package, the share
+of the CPU bound (cores / (client + server CPU per package)), and, at the end, each side's
+best scan and the ratio of client CPU per package.
+
+    python bench/bucket_ab.py --base 18321a6 [--this REV] [--count 500] [--jobs 256]
+                              [--latency-ms 50] [--rounds 3] [--servers 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(REPO / "tests"))
+import s3server  # noqa: E402
+from ab import OUT, base_tree, install  # noqa: E402
+
+CORES = os.cpu_count() or 1
+
+# run by each side's own Python process: warm-up scan, wait for "go", measured scan
+CHILD = r"""
+import json, resource, sys, time
+from modelcheck.api import check
+from modelcheck.engine.settings import Settings
+opts, jobs, url = json.loads(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+check([url], Settings(storage_options=opts, jobs=jobs))
+print("ready", flush=True)
+sys.stdin.readline()
+c0, t0 = cpu(), time.perf_counter()
+rep = check([url], Settings(storage_options=opts, jobs=jobs))
+print(json.dumps({"cpu": cpu() - c0, "wall": time.perf_counter() - t0,
+                  "n": len(rep.packages), "notes": len(rep.notifications)}), flush=True)
+"""
+
+
+def scan(site: Path, srv, jobs: int) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, json.dumps(srv.options()), str(jobs),
+                             "s3://bench/fleet"], env=env, cwd=site.parent, text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
+    if proc.stdout.readline().strip() != "ready":
+        raise SystemExit(f"the scan of {site} failed (rc {proc.wait()})")
+    before = srv.stats(reset=True)
+    proc.stdin.write("go\n")
+    proc.stdin.flush()
+    got = json.loads(proc.stdout.readline())
+    proc.wait()
+    after = srv.stats()
+    got["server"] = after["cpu_s"] - before["cpu_s"]
+    got["gets"] = sum(after["gets"].values())
+    return got
+
+
+def line(name: str, s: dict) -> str:
+    n = s["n"]
+    client, server = s["cpu"] / n, s["server"] / n
+    bound = CORES / (client + server)
+    rate = n / s["wall"]
+    return (f"{name:<12} {rate:6.1f} pkg/s  client CPU/pkg {client * 1000:5.2f} ms  server "
+            f"CPU/pkg {server * 1000:5.2f} ms  share of the bound {rate / bound:4.0%}  "
+            f"GETs/pkg {s['gets'] / n:.2f}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--base", required=True, help="the baseline commit")
+    ap.add_argument("--this", default=None, help="the commit to measure (default: work tree)")
+    ap.add_argument("--count", type=int, default=500)
+    ap.add_argument("--jobs", type=int, default=256)
+    ap.add_argument("--latency-ms", type=float, default=50)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--servers", type=int, default=3)
+    args = ap.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    sides = {f"base {args.base}": base_tree(args.base),
+             "this" if args.this is None else f"this {args.this}":
+                 REPO if args.this is None else base_tree(args.this)}
+    with tempfile.TemporaryDirectory(prefix="modelcheck-bucket-ab-") as tmp:
+        work = Path(tmp)
+        sites = {}
+        for i, (name, tree) in enumerate(sides.items()):
+            sites[name] = work / f"site-{i}" / "site"
+            sites[name].parent.mkdir()
+            install(tree, sites[name])
+        root = work / "tree"
+        root.mkdir()
+        s3server.make_tree(root, args.count)
+        with s3server.s3_server(latency_ms=args.latency_ms, processes=args.servers) as srv:
+            def fill(c) -> int:
+                c.create_bucket(Bucket="bench")
+                return s3server.upload_tree(c, "bench", root, "fleet", workers=16)
+
+            with ThreadPoolExecutor(args.servers) as pool:
+                list(pool.map(fill, srv.clients()))
+            print(f"{args.count} packages generated, --jobs {args.jobs}, +{args.latency_ms:g} "
+                  f"ms per request (artificial), {args.servers} server processes", flush=True)
+            best: dict[str, dict] = {}
+            for _ in range(args.rounds):
+                for name, site in sites.items():
+                    s = scan(site, srv, args.jobs)
+                    if s["notes"]:
+                        raise SystemExit(f"{name}: {s['notes']} notifications")
+                    print(line(name, s), flush=True)
+                    if name not in best or s["cpu"] / s["n"] < best[name]["cpu"] / \
+                            best[name]["n"]:
+                        best[name] = s
+    print("best scan of each (lowest client CPU per package):")
+    for name, s in best.items():
+        print("  " + line(name, s))
+    (b, bs), (t, ts) = best.items()
+    ratio = (bs["cpu"] / bs["n"]) / (ts["cpu"] / ts["n"])
+    print(f"client CPU per package: {b} / {t} = {ratio:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
