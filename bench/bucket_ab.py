@@ -21,7 +21,6 @@ import os
 import subprocess
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -106,12 +105,7 @@ def main() -> int:
         root.mkdir()
         s3server.make_tree(root, args.count)
         with s3server.s3_server(latency_ms=args.latency_ms, processes=args.servers) as srv:
-            def fill(c) -> int:
-                c.create_bucket(Bucket="bench")
-                return s3server.upload_tree(c, "bench", root, "fleet", workers=16)
-
-            with ThreadPoolExecutor(args.servers) as pool:
-                list(pool.map(fill, srv.clients()))
+            s3server.fill_servers(srv, root)
             print(f"{args.count} packages generated, --jobs {args.jobs}, +{args.latency_ms:g} "
                   f"ms per request (artificial), {args.servers} server processes", flush=True)
             best: dict[str, dict] = {}

@@ -166,14 +166,7 @@ def main() -> None:
 
         n = len(check([str(root)], Settings(jobs=1)).packages)
         with s3server.s3_server(latency_ms=args.latency_ms, processes=args.servers) as srv:
-            from concurrent.futures import ThreadPoolExecutor
-
-            def fill(c) -> int:
-                c.create_bucket(Bucket="bench")
-                return s3server.upload_tree(c, "bench", root, "fleet", workers=16)
-
-            with ThreadPoolExecutor(args.servers) as pool:
-                list(pool.map(fill, srv.clients()))
+            s3server.fill_servers(srv, root)
             jobs_list = [int(j) for j in args.jobs.split(",")]
             for mods in clients.values():
                 bucket_scan.use_client(mods)

@@ -216,15 +216,8 @@ def run(root: Path, n: int, latency_ms: float, jobs_list: list[int], repeat: int
     label = label_of(latency_ms)
     with s3server.s3_server(latency_ms=latency_ms, keepalive=keepalive,
                             processes=servers) as srv:
-        from concurrent.futures import ThreadPoolExecutor
-
-        def fill(c) -> int:
-            c.create_bucket(Bucket="bench")
-            return s3server.upload_tree(c, "bench", root, "fleet", workers=16)
-
         t0 = time.perf_counter()
-        with ThreadPoolExecutor(servers) as pool:  # every server process holds a copy
-            files = max(pool.map(fill, srv.clients()))
+        files = s3server.fill_servers(srv, root)  # every server process holds a copy
         if not quiet:
             print(f"[{label}] uploaded {files} objects in {time.perf_counter() - t0:.1f}s",
                   flush=True)

@@ -220,6 +220,21 @@ def make_bucket(client, bucket: str, objects: dict[str, bytes]) -> None:
         client.put_object(Bucket=bucket, Key=key, Body=body)
 
 
+def fill_servers(srv: S3Server, root: Path, bucket: str = "bench", prefix: str = "fleet"
+                 ) -> int:
+    """The tree at ``root`` uploaded under ``bucket/prefix`` to every server process (each
+    holds its own copy), in parallel; the number of objects."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def fill(c) -> int:
+        c.create_bucket(Bucket=bucket)
+        return upload_tree(c, bucket, root, prefix, workers=16)
+
+    clients = srv.clients()
+    with ThreadPoolExecutor(len(clients)) as pool:
+        return max(pool.map(fill, clients))
+
+
 def upload_tree(client, bucket: str, root: Path, prefix: str, workers: int = 8) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
