@@ -217,15 +217,13 @@ def split(url: str, options: dict) -> list[str] | None:
 def _folder(fs: Any, path: str) -> tuple[bool, list[str]]:
     """Whether the folder at ``path`` is to be listed whole (a package, one that lost its
     MLmodel, a virtualenv), and its sub-folders but those discovery skips."""
-    from modelcheck.sources.discovery import SKIP_DIRS, looks_like_orphan
+    from modelcheck.sources.discovery import SKIP_DIRS, decides_alone
 
     entries = fs.ls(path, detail=True)
     names = {str(e["name"]).rstrip("/").rsplit("/", 1)[-1] for e in entries}
     dirs = sorted({str(e["name"]).rstrip("/").rsplit("/", 1)[-1] for e in entries
                    if e.get("type") == "directory"} - SKIP_DIRS)
-    whole = "MLmodel" in names or looks_like_orphan(names) or "pyvenv.cfg" in names \
-        or "conda-meta" in names
-    return whole, dirs
+    return decides_alone(names), dirs
 
 
 class _Remote:

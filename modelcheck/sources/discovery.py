@@ -92,6 +92,14 @@ def looks_like_orphan(names: set[str]) -> bool:
         "MLproject" not in names)
 
 
+def decides_alone(names: set[str]) -> bool:
+    """True when a folder holding ``names`` (its files and sub-folders) is a package, one
+    that lost its MLmodel, or a virtualenv: what is under it is decided by it, so a listing
+    planner takes it whole and never splits it into its sub-folders."""
+    return "MLmodel" in names or looks_like_orphan(names) or "pyvenv.cfg" in names \
+        or "conda-meta" in names
+
+
 def package_of(path: str) -> str | None:
     """The package root holding ``path`` (walking up), or None."""
     cur = os.path.abspath(path)

@@ -62,7 +62,7 @@ def _start(url: str, options: SourceOptions
     """The filesystem, root, group depth and page stream of a root to stream, or None: plan
     it whole. Keys are grouped by their first ``depth`` folders: the root's folders, or,
     while the root (or its only folder) holds just one folder, the folders below it."""
-    from modelcheck.sources.discovery import SKIP_DIRS, looks_like_orphan
+    from modelcheck.sources.discovery import SKIP_DIRS, decides_alone
     from modelcheck.sources.fsspec_source import fast_timestamps, open_url
 
     try:
@@ -96,8 +96,7 @@ def _start(url: str, options: SourceOptions
         cut = len(bucket) + 1 + len(under)
         names = {k[cut:].rstrip("/") for k, _ in level}
         dirs = {k[cut:].rstrip("/") for k, size in level if size < 0} - SKIP_DIRS
-        if not dirs or "MLmodel" in names or looks_like_orphan(names) or "pyvenv.cfg" in names \
-                or "conda-meta" in names:
+        if not dirs or decides_alone(names):
             # this folder decides for itself: the root is listed whole; a folder below it
             # (the root's only one) is one group
             return None if depth == 1 else (fs, root, depth - 1, pages)
@@ -159,10 +158,9 @@ class _Folders:
             if not name.startswith(prefix):
                 continue  # keys beside the prefix (as Listing.of)
             rel = name[self.cut:]
-            parts = rel.split("/", self.depth)
-            if len(parts) <= self.depth:
+            top = self.group(rel)
+            if top is None:
                 continue  # a file above the groups: in no package (its folder is none)
-            top = "/".join(parts[:-1])
             if top != self.current:
                 if top in self.flushed:
                     raise TargetFailed("cannot list: the storage listed keys out of order")
@@ -170,6 +168,12 @@ class _Folders:
                 self.current = top
                 yield from self.emit(rel)
             self.sizes[rel] = int(size or 0)
+
+    def group(self, rel: str) -> str | None:
+        """The group (first ``depth`` folders) of the root-relative key ``rel``; None for a
+        file above the groups."""
+        parts = rel.split("/", self.depth)
+        return "/".join(parts[:-1]) if len(parts) > self.depth else None
 
     def flush(self) -> None:
         """The current group's packages (its keys are all in) join those ready to go."""
@@ -219,8 +223,7 @@ class _Folders:
                       if info.get("type", "file") == "file")
         prefix = self.root + "/" if self.root else ""
         rest = [(n, s) for n, s in rest
-                if "/".join(n.rstrip("/")[len(prefix):].split("/", self.depth)[:-1])
-                not in self.flushed]
+                if self.group(n.rstrip("/")[len(prefix):]) not in self.flushed]
         yield from self.take(rest)
         yield from self.finish()
 
