@@ -17,7 +17,7 @@ the scan.
 
     python bench/bucket_scan.py [--count 500] [--jobs 1,16,64,256] [--latency-ms 0,20,50]
                                 [--servers 3] [--repeat 1] [--table] [--close]
-                                [--client-rev REV] [--compare REV]
+                                [--client-rev REV] [--compare REV] [--one-rule CODE]
 
 ``--table`` prints markdown rows for bench/run.py (| measure | modelcheck | baseline | ratio |
 target |), and a projection for N machines from the measured per-package costs.
@@ -26,7 +26,9 @@ target |), and a projection for N machines from the measured per-package costs.
 modelcheck/scan/remote.py and sources/fsspec_source.py, s3_direct.py, s3_http.py,
 s3_list.py), for before/after tables; ``--compare`` runs that older client and the current
 one alternately on the same server (the machine's load from other processes drifts: scans
-minutes apart are not comparable).
+minutes apart are not comparable); ``--one-rule CODE`` alternates each scan with one that runs
+only that rule (same fetches: what a package's batch holds does not depend on the rules), so
+the client CPU of the transport and plumbing is measured beside the full scan's.
 """
 
 from __future__ import annotations
@@ -204,12 +206,14 @@ class RuleClock:
         self.remote.check_package_obj = self.inner
 
 
-def scan(srv: s3server.S3Server, jobs: int, expect: int) -> Scan:
+def scan(srv: s3server.S3Server, jobs: int, expect: int, select: list[str] | None = None
+         ) -> Scan:
     import modelcheck.scan.remote  # noqa: F401 - the module RuleClock patches
     from modelcheck.api import check
     from modelcheck.engine.settings import Settings
 
-    settings = Settings(storage_options=srv.options(), jobs=jobs)
+    settings = Settings(storage_options=srv.options(), jobs=jobs,
+                        **({"select": select} if select else {}))
     before = srv.stats(reset=True)
     with PeakRss() as rss, RuleClock() as rules:
         c0, t0 = cpu_s(), time.perf_counter()
@@ -232,9 +236,12 @@ def label_of(latency_ms: float) -> str:
 
 def run(root: Path, n: int, latency_ms: float, jobs_list: list[int], repeat: int,
         keepalive: bool, quiet: bool, clients: dict[str, dict] | None = None,
-        servers: int = 1) -> dict[str, list[Scan]]:
+        servers: int = 1, selects: dict[str, list[str]] | None = None
+        ) -> dict[str, list[Scan]]:
     """Scans at each ``--jobs``; with several ``clients`` (name -> modules), each setting is
-    scanned by each client in turn, ``repeat`` rounds, the best scan of each kept."""
+    scanned by each client in turn, ``repeat`` rounds, the best scan of each kept; a client
+    named in ``selects`` runs only those rules."""
+    selects = selects or {}
     label = label_of(latency_ms)
     with s3server.s3_server(latency_ms=latency_ms, keepalive=keepalive,
                             processes=servers) as srv:
@@ -244,16 +251,17 @@ def run(root: Path, n: int, latency_ms: float, jobs_list: list[int], repeat: int
             print(f"[{label}] uploaded {files} objects in {time.perf_counter() - t0:.1f}s",
                   flush=True)
         clients = clients or {"": current_client()}
-        for mods in clients.values():
+        for name, mods in clients.items():
             use_client(mods)
-            scan(srv, jobs_list[-1], n)  # warm-up: imports, connections, server caches
+            # warm-up: imports, connections, server caches
+            scan(srv, jobs_list[-1], n, selects.get(name))
         out: dict[str, list[Scan]] = {name: [] for name in clients}
         for jobs in jobs_list:
             tries: dict[str, list[Scan]] = {name: [] for name in clients}
             for _ in range(repeat):
                 for name, mods in clients.items():
                     use_client(mods)
-                    tries[name].append(scan(srv, jobs, n))
+                    tries[name].append(scan(srv, jobs, n, selects.get(name)))
             for name in clients:
                 best = min(tries[name], key=lambda s: s.seconds)
                 out[name].append(best)
@@ -355,13 +363,20 @@ def main() -> None:
     ap.add_argument("--client-rev", help="measure the bucket-scan client of this commit")
     ap.add_argument("--compare", metavar="REV",
                     help="alternate the client of this commit and the current one")
+    ap.add_argument("--one-rule", metavar="CODE",
+                    help="alternate each scan with one running only rule CODE (e.g. MC102, "
+                         "which parses MLmodel): the client CPU of the transport and plumbing")
     args = ap.parse_args()
     clients = None
+    selects = None
     if args.client_rev:
         use_client(client_of(args.client_rev))
     elif args.compare:
         clients = {f" before ({args.compare})": client_of(args.compare),
                    " after": current_client()}
+    elif args.one_rule:
+        clients = {" all rules": current_client(), f" only {args.one_rule}": current_client()}
+        selects = {f" only {args.one_rule}": [args.one_rule]}
     jobs_list = [int(j) for j in args.jobs.split(",")]
     latencies = [float(x) for x in args.latency_ms.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
@@ -373,7 +388,7 @@ def main() -> None:
                   f"{local * 1000:.1f} ms; {'close' if args.close else 'keep-alive'} server"
                   + (f"; client of {args.client_rev}" if args.client_rev else ""), flush=True)
         results = {lat: run(root, n, lat, jobs_list, args.repeat, not args.close, args.table,
-                            clients, args.servers) for lat in latencies}
+                            clients, args.servers, selects) for lat in latencies}
     if args.table:
         table(n, {lat: next(iter(r.values())) for lat, r in results.items()}, local)
         return
