@@ -287,7 +287,9 @@ def _op_build(m: _Machine, pos: int) -> int:
     if type(state) is tuple:
         m._build_state(state)
     if type(obj) is Obj:
-        obj.state = state
+        # an object that is its own state (statsmodels' Bunch: __dict__ = self) would be a
+        # reference cycle, freed only by the garbage collector
+        obj.state = state if state is not obj else None
         func = obj.func
         if type(func) is GlobalRef and func.name == "NumpyArrayWrapper" \
                 and func.module.startswith("joblib"):

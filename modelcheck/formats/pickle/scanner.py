@@ -552,7 +552,7 @@ class _Machine:
                             if type(state) is tuple:
                                 self._build_state(state)
                             if type(obj) is Obj:
-                                obj.state = state
+                                obj.state = state if state is not obj else None
                                 func = obj.func
                                 if type(func) is GlobalRef and func.name == "NumpyArrayWrapper" \
                                         and func.module.startswith("joblib"):
