@@ -276,7 +276,43 @@ def _skops(types: list[tuple[str, str]], fn: tuple[str, str] | None = None) -> b
     return buf.getvalue()
 
 
+DIVINER = Path(__file__).parent / "fixtures" / "mlflow" / "2.17.2" / "diviner_pmdarima_plain"
+
+
+def _b64(payload: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(payload).decode()
+
+
+def build_diviner() -> None:
+    """diviner's GroupedPmdarima (model.div: JSON of base64 pickles, unpickled on load), from
+    the real package MLflow 2.17.2 wrote (tests/generate_fixtures.py)."""
+    _case("MC620", "pass", "diviner_grouped_pmdarima", DIVINER)
+    d = _case("MC620", "fail", "diviner_template_runs_a_command", DIVINER)
+    doc = json.loads((d / "model.div").read_text())
+    doc["_model_template"] = _b64(posix_system_p2())
+    (d / "model.div").write_text(json.dumps(doc))
+    _expect(d, count=1, file="model.div", level="error",
+            messages=["posix.system", "/_model_template"])
+    d = _case("MC620", "fail", "diviner_group_key_runs_a_command", DIVINER)
+    doc = json.loads((d / "model.div").read_text())
+    groups = doc["model"]
+    first = next(iter(groups))
+    doc["model"] = {_b64(os_system_p0()): groups[first],
+                    **{k: v for k, v in groups.items() if k != first}}
+    (d / "model.div").write_text(json.dumps(doc))
+    _expect(d, count=1, file="model.div", level="error",
+            messages=["os.system", "/model/[0] (the key)"])
+    d = _case("MC623", "fail", "diviner_truncated_template", DIVINER)
+    doc = json.loads((d / "model.div").read_text())
+    doc["_model_template"] = _b64(memo_built_stack_global()[:-6])
+    (d / "model.div").write_text(json.dumps(doc))
+    _expect(d, count=1, file="model.div", level="error", messages=["/_model_template"])
+
+
 def build() -> None:
+    build_diviner()
     mlm = "MLmodel"
     # MC601 module not provided: real corpus 002 (pickle references mytransformers)
     _case("MC601", "fail", "pickle_references_unshipped_module",

@@ -344,7 +344,9 @@ CASES: list[Case] = [
 CASES += [Case(**spec) for spec in flavor_cases.FLAVOR_CASES]
 
 # Why a flavor library is absent from a venv (README: which venv got what), by MLflow major.
-NOT_INSTALLED_WHY: dict[tuple[int, str], str] = {}
+NOT_INSTALLED_WHY: dict[tuple[int, str], str] = {
+    (3, "mlflow.diviner"): "MLflow 3 removed the diviner flavor",
+}
 
 
 # --- driver ---------------------------------------------------------------------------------

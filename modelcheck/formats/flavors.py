@@ -35,6 +35,7 @@ PATH_KEYS: dict[str, tuple[str, ...]] = {
     "spacy": ("data",),
     "prophet": ("data",),
     "pmdarima": ("data",),
+    "diviner": ("data",),  # MLflow 1.x/2.x
 }
 
 # flavor -> keys holding a list of {path: <rel path>} mappings (or a single such mapping).
@@ -66,6 +67,7 @@ FLAVOR_LIBRARIES: dict[str, tuple[str, str]] = {
     "spacy": ("spacy_version", "spacy"),
     "prophet": ("prophet_version", "prophet"),
     "pmdarima": ("pmdarima_version", "pmdarima"),
+    "diviner": ("diviner_version", "diviner"),
     PYFUNC: ("cloudpickle_version", "cloudpickle"),
 }
 
@@ -77,7 +79,7 @@ FLAVOR_MODULES: dict[str, str] = {
     "pytorch": "torch", "tensorflow": "tensorflow", "keras": "keras", "spark": "pyspark",
     "transformers": "transformers", "sentence_transformers": "sentence_transformers",
     "paddle": "paddle", "spacy": "spacy", "prophet": "prophet", "pmdarima": "pmdarima",
-    PYFUNC: "cloudpickle",
+    "diviner": "diviner", PYFUNC: "cloudpickle",
 }
 
 
@@ -195,7 +197,11 @@ MODEL_KEYS: dict[str, ModelKey] = {
     "fastai": ModelKey("data", "model.fastai"),
     "openai": ModelKey("data", "model.yaml"),
     "keras": ModelKey("data", "model"),  # Keras 3 flavor, mlflow/keras/load.py
+    # MLflow 1.x/2.x (3 has no diviner): flavor_conf.get("data", "model.div"); a model fit in
+    # Spark reads flavor_conf["data"] (DIVINER_SPARK_KEY)
+    "diviner": ModelKey("data", "model.div"),
 }
+DIVINER_SPARK_KEY = ModelKey("data", None)
 # tensorflow: `model_type: keras` reads `data` (default "model"); `tf2-module`, `tf1-estimator`
 # (and an old block without model_type and without a keras flavor) read `saved_model_dir`.
 # When the MLmodel also has a `keras` flavor, tensorflow's loader reads the keras block instead.
@@ -215,6 +221,8 @@ def model_key(flavor: str, conf: dict[str, Any], flavors: dict[str, Any]) -> Mod
             return None  # the keras block is read (and checked as the keras flavor)
         mtype = conf.get("model_type")
         return TF_KERAS_KEY if mtype == "keras" else TF_SAVED_MODEL_KEY
+    if flavor == "diviner" and conf.get("fit_with_spark"):
+        return DIVINER_SPARK_KEY
     if flavor == "transformers":
         if conf.get("local_base_model_path") or "source_model_revision" in conf:
             return None
@@ -240,6 +248,14 @@ def pickled_keys(flavor: str, conf: dict[str, Any]) -> tuple[str, ...]:
         return ("data",)
     return PICKLED_KEYS.get(flavor, ())
 
+
+# keys whose file is JSON holding base64-encoded pickles that the loader unpickles: diviner's
+# GroupedPmdarima.save (diviner/serialize/pmdarima_serializer.py: urlsafe_b64encode of
+# pickle.dumps for the keys and values of its grouped dicts and for the model template;
+# GroupedProphet writes prophet's JSON, which holds none). MLflow 3 has no diviner flavor.
+EMBEDDED_PICKLE_KEYS: dict[str, tuple[str, ...]] = {
+    "diviner": ("data",),
+}
 
 PICKLED_KEYS: dict[str, tuple[str, ...]] = {
     "statsmodels": ("data",),  # results.save(path) -> statsmodels' save_pickle

@@ -5,7 +5,10 @@ skops, pyfunc ``python_model``, statsmodels/pmdarima ``data``...: ``formats.flav
 from what each flavor really writes; prophet's JSON ``model.pr`` is not one), when its extension
 is a pickle-bearing one (``.pkl``, ``.joblib``, ``.pt``, ``.pth``, ``.ckpt``...), or when its
 first bytes are a pickle PROTO header whatever its name. Zip checkpoints are scanned member by
-member. Git LFS pointer files are recognised and not scanned. Reads go through the package
+member. A file MLmodel names as JSON holding base64-encoded pickles (diviner's ``data``:
+``formats.flavors.EMBEDDED_PICKLE_KEYS``) is searched string by string and each such pickle
+scanned (``formats.pickle.embedded``); it counts as a pickle file when it holds one. Git LFS
+pointer files are recognised and not scanned. Reads go through the package
 (contained, capped), except that a large file of a local package is memory-mapped by its source
 (``pkg.mapped(rel)``: a read-only ``mmap`` of a contained regular file, None when the source
 cannot map) and scanned in place, so the size cap (``--max-pickle-bytes``) only bounds remote reads.
@@ -21,7 +24,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from modelcheck.formats.flavors import PYFUNC, pickled_keys
+from modelcheck.formats.flavors import EMBEDDED_PICKLE_KEYS, PYFUNC, pickled_keys
 from modelcheck.formats.pickle.scanner import PICKLE_EXTS, PickleScan, scan_bytes
 from modelcheck.package.model_package import ModelPackage
 from modelcheck.records import Record
@@ -90,6 +93,23 @@ def named_pickles(pkg: ModelPackage) -> dict[str, str]:
                     and not _sniff(pkg, rel) and not rel.endswith(PICKLE_EXTS):
                 continue
             out.setdefault(rel, f"/flavors/{flavor}/{key}")
+    return out
+
+
+def embedded_pickles(pkg: ModelPackage) -> dict[str, str]:
+    """Package-relative path -> MLmodel pointer, for files MLmodel names as JSON holding
+    base64-encoded pickles (diviner's ``data``: see ``formats.pickle.embedded``)."""
+    out: dict[str, str] = {}
+    for flavor, keys in EMBEDDED_PICKLE_KEYS.items():
+        conf = pkg.flavors.get(flavor)
+        if not isinstance(conf, dict):
+            continue
+        for key in keys:
+            val = conf.get(key)
+            if isinstance(val, str) and val and not val.startswith("/"):
+                rel = val.strip("/")
+                if rel and pkg.entry(rel).kind == "file":
+                    out.setdefault(rel, f"/flavors/{flavor}/{key}")
     return out
 
 
@@ -173,7 +193,31 @@ def _pickle_files(pkg: ModelPackage) -> list[PickleFile]:
                 pf.problem, pf.problem_kind = problem, kind
                 continue
             pf.scan = scan_bytes(data, deadline=deadline)
+    for rel, ptr in embedded_pickles(pkg).items():
+        if rel not in found:
+            pf = _embedded(pkg, rel, ptr, deadline)
+            if pf is not None:
+                found[rel] = pf
     return sorted(found.values(), key=lambda p: p.path)
+
+
+def _embedded(pkg: ModelPackage, rel: str, ptr: str, deadline: float) -> PickleFile | None:
+    """The file ``rel`` (JSON holding base64 pickles) as a pickle-bearing file: when it holds
+    any, or could not be read or searched (fail closed: what was not searched is not known
+    to hold none); None for a JSON document without one."""
+    from modelcheck.formats.pickle.embedded import NotJson, scan_json_base64
+
+    why = f"named by MLmodel {ptr}: JSON holding base64-encoded pickles"
+    r = pkg.read(rel, pkg.pickle_cap)
+    if r.data is None:
+        return PickleFile(rel, why, ptr, problem=r.problem, problem_kind=r.kind, referenced=ptr)
+    try:
+        scan = scan_json_base64(r.data, rel, deadline)
+    except NotJson:
+        return None  # not JSON: the loader fails on it (not a pickle finding), nothing to scan
+    if not (scan.pickles or scan.problems or scan.limits or scan.globals):
+        return None
+    return PickleFile(rel, why, ptr, scan=scan, referenced=ptr)
 
 
 class mapped_or_read:  # noqa: N801 - used as a function, in a with statement

@@ -25,11 +25,13 @@ def flavor_model_key_missing(pkg):
     Each built-in flavor's `load_model` reads its model from one fixed key of its block in
     `MLmodel` (read from MLflow 2.x and 3.x): `pickled_model` for sklearn and paddle, `data`
     for xgboost, lightgbm and onnx, `model_data` for pytorch, spark and johnsnowlabs,
-    `saved_model_dir` for a tensorflow SavedModel (`model_type` tf2-module/tf1-estimator).
+    `saved_model_dir` for a tensorflow SavedModel (`model_type` tf2-module/tf1-estimator),
+    `data` for a diviner model fit in Spark (`fit_with_spark: true`).
     The key must be present and not null. Other loaders fall back to a default path when the
     key is absent (`data` of catboost `model.cb`, statsmodels `model.statsmodels`, h2o
     `model.h2o`, spacy `model.spacy`, prophet `model.pr`, pmdarima `model.pmd`, fastai
-    `model.fastai`, openai `model.yaml`, keras and tensorflow keras `model`, transformers
+    `model.fastai`, openai `model.yaml`, diviner `model.div` (MLflow 1.x/2.x; 3.x has no
+    diviner flavor), keras and tensorflow keras `model`, transformers
     `model_binary` `pipeline`): for those it is an error only when that default path is not in
     the package either. A transformers model fetched from the Hub (`source_model_revision`)
     or built on a local base model (`local_base_model_path`) is not checked.

@@ -22,14 +22,16 @@ def pickle_dangerous_import(pkg):
 
     What it checks
     Every pickle-bearing file (named by MLmodel, with a pickle extension, or whose bytes are a
-    pickle; members of zip checkpoints; pickles nested inside pickles) is read opcode by
-    opcode, never loaded. Globals the pickle imports (`GLOBAL`, `STACK_GLOBAL` including names
-    built through the memo, `INST`, `OBJ`) are reported when they belong to modules such as
-    `os`, `posix`, `subprocess`, `socket`, `shutil`, `sys`, `runpy`, `importlib`, `pickle`,
-    `marshal`, `ctypes`, or are callables such as `builtins.eval/exec/compile/__import__/open`,
-    `types.CodeType`, `operator.attrgetter/methodcaller`, `torch.load`, `joblib.load`. Names
-    reaching those through attributes (`posixpath.os`), look-alike Unicode spellings, and
-    names computed at load time are reported too. `builtins.getattr` is judged by what it
+    pickle; members of zip checkpoints; pickles nested inside pickles; the base64 pickles a
+    diviner GroupedPmdarima stores in its JSON `model.div`, keys and values, which its loader
+    unpickles) is read opcode by opcode, never loaded. Globals the pickle imports (`GLOBAL`,
+    `STACK_GLOBAL` including names built through the memo, `INST`, `OBJ`) are reported when
+    they belong to modules such as `os`, `posix`, `subprocess`, `socket`, `shutil`, `sys`,
+    `runpy`, `importlib`, `pickle`, `marshal`, `ctypes`, or are callables such as
+    `builtins.eval/exec/compile/__import__/open`, `types.CodeType`,
+    `operator.attrgetter/methodcaller`, `torch.load`, `joblib.load`. Names reaching those
+    through attributes (`posixpath.os`), look-alike Unicode spellings, and names computed at
+    load time are reported too. `builtins.getattr` is judged by what it
     reaches: `getattr(obj, "method")` with a constant name on an object or class built from
     plain imports is how CPython pickles a bound method (AzureML AutoML models hold such
     methods) and is not reported; a computed name, a dunder (`__globals__`), a name such as

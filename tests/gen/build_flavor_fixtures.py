@@ -56,3 +56,11 @@ make("MC216","fail","not-pep440","v2", edit=sub("sklearn_version: 1.1.1", "sklea
 make("MC216","pass","local-label","v2", edit=sub("sklearn_version: 1.1.1", "sklearn_version: 1.1.1+cu121"))
 make("MC217","fail","unknown-format","v2", edit=sub("serialization_format: cloudpickle", "serialization_format: joblib"), expect={"count":1,"level":"error"})
 make("MC217","fail","extension-mismatch","v2", edit=sub("serialization_format: cloudpickle", "serialization_format: skops"), expect={"count":1,"level":"warning"})
+
+# MC218 diviner (MLflow 1.x/2.x only): data defaults to model.div, except for a model fit in Spark
+fx.BASES["diviner"] = fx.FIXTURES / "2.17.2" / "diviner_pmdarima_plain"
+_DIV = "    code: null\n    data: model.div\n    diviner_version: 0.1.1\n    fit_with_spark: false\n"
+make("MC218","pass","real-2.17-diviner","diviner")
+make("MC218","pass","diviner-key-absent-default-present","diviner", edit=sub(_DIV, _DIV.replace("    data: model.div\n", "")))
+make("MC218","fail","diviner-key-absent-default-missing","diviner", edit=sub(_DIV, _DIV.replace("    data: model.div\n", "")), remove=["model.div"], files={"grouped.div": (fx.BASES["diviner"] / "model.div").read_bytes()}, expect={"count":1,"messages":["falls back to 'model.div'"]})
+make("MC218","fail","diviner-spark-data-missing","diviner", edit=sub(_DIV, "    code: null\n    diviner_version: 0.1.1\n    fit_with_spark: true\n"), expect={"count":1,"messages":["without a default"]})

@@ -389,6 +389,42 @@ def pmdarima_sig_example(g: Any, d: Path) -> None:
           signature=_sig(x, pd.DataFrame({"yhat": m.predict(3)})), input_example=x)
 
 
+def _grouped_series() -> pd.DataFrame:
+    """Two series ("a", "b") of 30 days, for diviner's grouped models."""
+    frames = []
+    for i, group in enumerate(("a", "b")):
+        f = _series()
+        f["y"] = f["y"] + i
+        f["region"] = group
+        frames.append(f)
+    return pd.concat(frames, ignore_index=True)
+
+
+def diviner_pmdarima_plain(g: Any, d: Path) -> None:
+    # GroupedPmdarima.save writes JSON whose values (and dict keys) are base64 pickles
+    import mlflow.diviner
+    from diviner import GroupedPmdarima
+    from pmdarima.arima import ARIMA
+
+    m = GroupedPmdarima(model_template=ARIMA(order=(1, 0, 0), suppress_warnings=True))
+    m.fit(_grouped_series(), group_key_columns=["region"], y_col="y", datetime_col="ds")
+    g.save(mlflow.diviner, d, diviner_model=m)
+
+
+def diviner_prophet_plain(g: Any, d: Path) -> None:
+    # GroupedProphet.save writes prophet's JSON per group: no pickle
+    import logging
+
+    import mlflow.diviner
+    from diviner import GroupedProphet
+
+    logging.getLogger("cmdstanpy").setLevel(logging.ERROR)
+    m = GroupedProphet(yearly_seasonality=False, weekly_seasonality=False,
+                       daily_seasonality=False, uncertainty_samples=0)
+    m.fit(_grouped_series(), group_key_columns=["region"])
+    g.save(mlflow.diviner, d, diviner_model=m)
+
+
 # --- JVM: spark, h2o ------------------------------------------------------------------------
 
 
@@ -591,6 +627,12 @@ FLAVOR_CASES: list[dict[str, Any]] = [
        pmdarima_plain, ("pmdarima",)),
     _c("pmdarima_sig_example", "mlflow.pmdarima.log_model, n_periods signature + example",
        pmdarima_sig_example, ("pmdarima",)),
+    _c("diviner_pmdarima_plain", "mlflow.diviner.save_model of a GroupedPmdarima (ARIMA(1,0,0) "
+       "per region, 2 regions); MLflow 3 has no diviner flavor", diviner_pmdarima_plain,
+       ("mlflow.diviner", "diviner", "pmdarima")),
+    _c("diviner_prophet_plain", "mlflow.diviner.save_model of a GroupedProphet (2 regions); "
+       "MLflow 3 has no diviner flavor", diviner_prophet_plain,
+       ("mlflow.diviner", "diviner", "prophet")),
     _c("spark_plain", "mlflow.spark.save_model of a VectorAssembler+LogisticRegression "
        "PipelineModel (local[1] Spark)", spark_plain, ("pyspark",)),
     _c("spark_sig_example", "mlflow.spark.log_model, signature + example", spark_sig_example,
