@@ -124,3 +124,15 @@ def test_package_reports_hostile_diviner_data(tmp_path: Path) -> None:
     clean = check_package(str(FIXTURES / "diviner_pmdarima_plain")).findings
     assert "MC620" not in {f.code for f in clean}
     assert "MC626" in {f.code for f in clean}
+
+
+def test_over_the_cap_is_unscanned_not_clean() -> None:
+    """A diviner data file too large to read under --max-pickle-bytes is an MC623 error
+    (what was not searched is not known to hold no pickle), JSON pickles or not."""
+    from modelcheck.engine.settings import Settings
+
+    for case in ("diviner_pmdarima_plain", "diviner_prophet_plain"):
+        res = check_package(str(FIXTURES / case), Settings(max_pickle_bytes=1000))
+        hits = [f for f in res.findings if f.code == "MC623"]
+        assert len(hits) == 1 and hits[0].file == "model.div", case
+        assert "could not be scanned" in hits[0].message and hits[0].level.name == "ERROR"
