@@ -282,14 +282,16 @@ def test_cli_streams_a_bucket_scan_to_stdout(bucket, tmp_path) -> None:
                          env={**os.environ, "NO_COLOR": "1"})
     try:
         first = p.stdout.readline()
-        assert json.loads(first)["type"] == "finding"
         running = p.poll() is None  # the first line came while the scan was still running
         rest, err = p.communicate(timeout=120)
     finally:
         if p.poll() is None:
             p.kill()
-    assert running, "the first line came only when the scan ended"
-    assert p.returncode == 1, err
+    # every message carries what the run printed, so a failure says which part broke
+    seen = f"first line {first[:300]!r}; stderr {err[-2000:]!r}"
+    assert first and json.loads(first)["type"] == "finding", seen
+    assert running, "the first line came only when the scan ended; " + seen
+    assert p.returncode == 1, f"exit {p.returncode}; " + seen
     *found, summary = _lines(first + rest)
     assert summary["packages"] == N_BUCKET, summary
     assert {x["code"] for x in found} == {"MC101"}, found[:3]
