@@ -79,11 +79,8 @@ def named_pickles(pkg: ModelPackage) -> dict[str, str]:
             continue
         keys = PYFUNC_PICKLE_KEYS if flavor == PYFUNC else pickled_keys(flavor, conf)
         for key in keys:
-            val = conf.get(key)
-            if not isinstance(val, str) or not val:
-                continue
-            rel = val.strip("/") if not val.startswith("/") else ""
-            if not rel or pkg.entry(rel).kind != "file":
+            rel = _named_file(pkg, conf, key)
+            if rel is None:
                 continue
             if flavor == "sklearn" and rel.endswith(".skops"):
                 continue
@@ -105,12 +102,19 @@ def embedded_pickles(pkg: ModelPackage) -> dict[str, str]:
         if not isinstance(conf, dict):
             continue
         for key in keys:
-            val = conf.get(key)
-            if isinstance(val, str) and val and not val.startswith("/"):
-                rel = val.strip("/")
-                if rel and pkg.entry(rel).kind == "file":
-                    out.setdefault(rel, f"/flavors/{flavor}/{key}")
+            rel = _named_file(pkg, conf, key)
+            if rel is not None:
+                out.setdefault(rel, f"/flavors/{flavor}/{key}")
     return out
+
+
+def _named_file(pkg: ModelPackage, conf: dict, key: str) -> str | None:
+    """The package file a flavor key names (a relative path to a regular file), or None."""
+    val = conf.get(key)
+    if not isinstance(val, str) or not val or val.startswith("/"):
+        return None
+    rel = val.strip("/")
+    return rel if rel and pkg.entry(rel).kind == "file" else None
 
 
 def references(pkg: ModelPackage) -> dict[str, str]:

@@ -3,8 +3,9 @@
 diviner's ``GroupedPmdarima.save`` (the file MLflow's diviner flavor names ``data``) writes a
 JSON object whose grouped dicts map ``urlsafe_b64encode(pickle.dumps(key))`` to the same
 encoding of each value, plus one such string for the model template; ``GroupedPmdarima.load``
-runs ``pickle.loads(urlsafe_b64decode(...))`` on every one of them. So each of those strings is
-a pickle the loader executes, and a hostile one runs code like any ``model.pkl``.
+decodes and unpickles every one of them. So each of those strings is a pickle diviner's loader
+runs, and a hostile one runs code like any ``model.pkl``. This module only decodes the base64
+text and hands the bytes to the opcode scanner.
 
 :func:`scan_json_base64` walks the document (keys and values, at most MAX_NODES of them,
 nested at most MAX_DEPTH deep), decodes every string in base64's alphabet that starts like an
@@ -77,23 +78,25 @@ def scan_json_base64(data: bytes, where: str, deadline: float | None = None) -> 
 def _label(key: str, i: int) -> str:
     """A readable pointer step: the key itself, or ``[i]`` (its index) when it is encoded
     data (diviner's keys are base64 pickles of group names)."""
-    if len(key) > 40 or _is_encoded_pickle(key):
+    if len(key) > 40 or _encoded_pickle(key):
         return f"[{i}]"
     return key.replace("~", "~0").replace("/", "~1")
 
 
-def _is_encoded_pickle(text: str) -> bool:
+def _encoded_pickle(text: str) -> bool:
+    """In base64's alphabet and starting like an encoded pickle: "\x80" and a protocol byte
+    (2-5), or, for protocol 0/1, a decoded head that looks like one."""
     if len(text) < MIN_CHARS or not _B64.fullmatch(text):
         return False
+    if _PROTO_PREFIX.match(text):
+        return True
     head = _decode(text[:_HEAD_CHARS])
     return head is not None and looks_like_pickle(head[:256])
 
 
 def _string(text: str, where: str, scan: PickleScan, deadline: float | None) -> None:
-    if len(text) < MIN_CHARS or not _B64.fullmatch(text):
+    if not _encoded_pickle(text):
         return
-    if not _PROTO_PREFIX.match(text) and not _is_encoded_pickle(text):
-        return  # protocol 0/1 start with an opcode letter: sniffed on the decoded head
     raw = _decode(text)
     if raw is None or not looks_like_pickle(raw[:256]):
         return
