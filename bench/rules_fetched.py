@@ -71,6 +71,9 @@ def main() -> None:
             per_rule(make, rules, args.repeat)
 
 
+TOP = 25
+
+
 def per_rule(make, rules, repeat: int) -> None:
     from modelcheck.engine.toolcodes import ENGINE_CODES  # reported by the engine, not run
 
@@ -92,7 +95,7 @@ def per_rule(make, rules, repeat: int) -> None:
                 seen[r.code] += clock() - t
     print(f"  every rule: cold {sum(cold.values()) / repeat / 1000:.0f} us, "
           f"warm {sum(warm.values()) / repeat / 1000:.0f} us")
-    for code in sorted(cold, key=lambda c: -cold[c])[:25]:
+    for code in sorted(cold, key=lambda c: -cold[c])[:TOP]:
         print(f"  {code}  cold {cold[code] / repeat / 1000:7.1f} us  "
               f"warm {warm[code] / repeat / 1000:7.1f} us")
 

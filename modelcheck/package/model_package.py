@@ -124,6 +124,7 @@ class ModelPackage:
         # package folder. The engine reports each as MC902 (see the module docstring).
         self.failures: dict[str, str] = {}
         self._cache: dict[Any, Any] = {}
+        self._memo: dict[Any, Any] = {}  # what :meth:`memo` built, by its key
 
     def __repr__(self) -> str:
         return f"ModelPackage({self.display!r})"
@@ -136,9 +137,9 @@ class ModelPackage:
     # -- generic memo for shared parsers ------------------------------------------------
     def memo(self, key: Any, build: Callable[[], T]) -> T:
         try:
-            return self._cache[("memo", key)]
+            return self._memo[key]
         except KeyError:
-            value = self._cache[("memo", key)] = build()
+            value = self._memo[key] = build()
             return value
 
     # -- filesystem -------------------------------------------------------------------------

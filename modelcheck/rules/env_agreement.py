@@ -137,15 +137,16 @@ def _release(text: str) -> tuple[int, ...] | None:
 
 
 def _python_sources(pkg, env) -> list[tuple[str, str, int | None, str]]:
-    """(file, version text, line, pointer) for each place that states the Python version."""
-    out = []
+    """(file, version text, line or None when it is the document's to tell, pointer) for each
+    place that states the Python version (see :func:`_line_of`: a line is looked up only for
+    a finding)."""
+    out: list[tuple[str, str, int | None, str]] = []
     pv = (pkg.pyfunc or {}).get("python_version")
     if isinstance(pv, str | int | float) and not isinstance(pv, bool):
-        ptr = "/flavors/python_function/python_version"
-        out.append(("MLmodel", str(pv), pkg.line(ptr), ptr))
+        out.append(("MLmodel", str(pv), None, "/flavors/python_function/python_version"))
     pe = env.python_env
     if pe is not None and isinstance(pe.data, dict) and isinstance(pe.data.get("python"), str):
-        out.append((pe.file, pe.data["python"], pe.line("/python"), "/python"))
+        out.append((pe.file, pe.data["python"], None, "/python"))
     if env.conda is not None:
         for d in env.conda.python_deps:
             spec = d.value.strip().split("::")[-1][len("python"):].lstrip("=<>!~ ")
@@ -155,6 +156,16 @@ def _python_sources(pkg, env) -> list[tuple[str, str, int | None, str]]:
             if spec:
                 out.append((env.conda.file, spec, d.line, d.pointer))
     return out
+
+
+def _line_of(pkg, env, source: tuple[str, str, int | None, str]) -> int | None:
+    """The line of a :func:`_python_sources` entry (MLmodel's or python_env.yaml's key)."""
+    file, _text, line, ptr = source
+    if file == "MLmodel":
+        return pkg.line(ptr)
+    if ptr == "/python" and env.python_env is not None and file == env.python_env.file:
+        return env.python_env.line(ptr)
+    return line  # conda.yaml's, known from its parse
 
 
 @rule("MC504", "python-version-disagreement", Level.WARNING, tags=("env",))
@@ -187,7 +198,8 @@ def python_version_disagreement(pkg):
     ref_rel = _release(ref[1])
     if ref_rel is None:
         return
-    for file, text, line, ptr in sources[1:]:
+    for source in sources[1:]:
+        file, text, _line, ptr = source
         rel = _release(text)
         if rel is None:
             continue
@@ -195,7 +207,8 @@ def python_version_disagreement(pkg):
         if rel[:n] == ref_rel[:n]:
             continue
         minor = rel[:2] != ref_rel[:2]
-        where = f"{ref[0]} line {ref[2]}" if ref[2] else ref[0]
+        ref_line = _line_of(pkg, env, ref)
+        where = f"{ref[0]} line {ref_line}" if ref_line else ref[0]
         extra = ""
         if file.endswith(("conda.yaml", ".yml", ".yaml")) and ptr.startswith("/dependencies"):
             extra = (" An environment rebuilt with env_manager=conda gets this Python, not the "
@@ -204,7 +217,7 @@ def python_version_disagreement(pkg):
             extra = (" virtualenv/uv restores build this Python, not the one the model was "
                      "saved with.")
         yield Hit(f"{file} names Python {text} but {where} names {ref[1]}.{extra}", file=file,
-                  line=line, pointer=ptr, level=None if minor else Level.NOTE,
+                  line=_line_of(pkg, env, source), pointer=ptr, level=None if minor else Level.NOTE,
                   key=f"{ref[1]}|{text}",
                   fix=f"pin Python {ref[1]} in {file}")
 

@@ -41,8 +41,8 @@ def flavor_strings(pkg) -> Iterator[str]:
 def referenced_roots(pkg, *, mlflow_dirs: bool = True) -> list[str]:
     """Package paths a flavor key names (files or folders), normalized, plus (unless told
     otherwise) MLflow's own folders (worked out once per package)."""
-    return pkg.memo(("referenced_roots", mlflow_dirs),
-                    lambda: _referenced_roots(pkg, mlflow_dirs))
+    return pkg.memo(("referenced_roots", mlflow_dirs), lambda: sorted(
+        {*_flavor_roots(pkg), *(_MLFLOW_DIRS if mlflow_dirs else ())}))
 
 
 def _file_store_roots(pkg) -> list[str]:
@@ -51,15 +51,21 @@ def _file_store_roots(pkg) -> list[str]:
                     lambda: store_roots(e.path for e in pkg.files() if e.kind == "file"))
 
 
-def _referenced_roots(pkg, mlflow_dirs: bool) -> list[str]:
-    roots = set(_MLFLOW_DIRS if mlflow_dirs else ())
+def _flavor_roots(pkg) -> set[str]:
+    """The package paths flavor keys name (once per package, for both forms of
+    :func:`referenced_roots`)."""
+    return pkg.memo("flavor_roots", lambda: _named_roots(pkg))
+
+
+def _named_roots(pkg) -> set[str]:
+    roots = set()
     for v in flavor_strings(pkg):
         if not v or ":" in v or v.startswith(("/", "\\", "~")):
             continue  # a URI, an absolute path: not a package path
         p = posixpath.normpath(v.replace("\\", "/"))
         if p not in (".", "") and not p.startswith(".."):
             roots.add(p)
-    return sorted(roots)
+    return roots
 
 
 def _under(path: str, roots: list[str]) -> bool:

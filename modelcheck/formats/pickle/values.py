@@ -114,7 +114,8 @@ def _append(target: Any, items: list[Any]) -> None:
 
 def _pairs(target: dict, items: list[Any]) -> dict:
     try:
-        target.update(zip(items[::2], items[1::2], strict=False))
+        pairs = iter(items)  # one iterator twice: (k0, v0), (k1, v1)... with no slices
+        target.update(zip(pairs, pairs, strict=False))
     except TypeError:
         # an unhashable symbolic key: set the pairs one by one, skipping such keys (the pairs
         # update() set already are set again to the same values, in the same order)
