@@ -1,6 +1,6 @@
 """CPU of the rules on packages already fetched from a bucket, in this process.
 
-    python bench/rules_fetched.py [PKG ...] [--repeat 300] [--per-rule]
+    python bench/rules_fetched.py [PKG ...] [--repeat 300] [--per-rule [--top 25]]
 
 Each package folder (default: the sklearn fixture the bucket bench copies most) is loaded
 into a bucket package object (``ListingSource``, every file already in its cache, no
@@ -46,6 +46,7 @@ def main() -> None:
     ap.add_argument("packages", nargs="*", type=Path, default=[SKLEARN])
     ap.add_argument("--repeat", type=int, default=300)
     ap.add_argument("--per-rule", action="store_true")
+    ap.add_argument("--top", type=int, default=25, help="rules shown by --per-rule")
     args = ap.parse_args()
 
     from modelcheck.engine.registry import all_rules
@@ -68,13 +69,10 @@ def main() -> None:
         print(f"{root.name}: {best * 1e6:.0f} us of CPU per package "
               f"({len(found)} findings, {len(rules)} rules)")
         if args.per_rule:
-            per_rule(make, rules, args.repeat)
+            per_rule(make, rules, args.repeat, args.top)
 
 
-TOP = 25
-
-
-def per_rule(make, rules, repeat: int) -> None:
+def per_rule(make, rules, repeat: int, top: int = 25) -> None:
     from modelcheck.engine.toolcodes import ENGINE_CODES  # reported by the engine, not run
 
     clock = time.perf_counter_ns
@@ -95,7 +93,7 @@ def per_rule(make, rules, repeat: int) -> None:
                 seen[r.code] += clock() - t
     print(f"  every rule: cold {sum(cold.values()) / repeat / 1000:.0f} us, "
           f"warm {sum(warm.values()) / repeat / 1000:.0f} us")
-    for code in sorted(cold, key=lambda c: -cold[c])[:TOP]:
+    for code in sorted(cold, key=lambda c: -cold[c])[:top]:
         print(f"  {code}  cold {cold[code] / repeat / 1000:7.1f} us  "
               f"warm {warm[code] / repeat / 1000:7.1f} us")
 
