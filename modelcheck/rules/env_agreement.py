@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from packaging.version import Version
 
@@ -136,17 +137,20 @@ def _release(text: str) -> tuple[int, ...] | None:
     return tuple(parts) or None
 
 
-def _python_sources(pkg, env) -> list[tuple[str, str, int | None, str]]:
-    """(file, version text, line or None when it is the document's to tell, pointer) for each
-    place that states the Python version (see :func:`_line_of`: a line is looked up only for
-    a finding)."""
-    out: list[tuple[str, str, int | None, str]] = []
+# (file, version text, its line when known, pointer, the document that tells the line of the
+# pointer when it is not known: looked up only for a finding)
+_Source = tuple[str, str, "int | None", str, Any]
+
+
+def _python_sources(pkg, env) -> list[_Source]:
+    """Each place that states the Python version (see :data:`_Source`)."""
+    out: list[_Source] = []
     pv = (pkg.pyfunc or {}).get("python_version")
     if isinstance(pv, str | int | float) and not isinstance(pv, bool):
-        out.append(("MLmodel", str(pv), None, "/flavors/python_function/python_version"))
+        out.append(("MLmodel", str(pv), None, "/flavors/python_function/python_version", pkg))
     pe = env.python_env
     if pe is not None and isinstance(pe.data, dict) and isinstance(pe.data.get("python"), str):
-        out.append((pe.file, pe.data["python"], None, "/python"))
+        out.append((pe.file, pe.data["python"], None, "/python", pe))
     if env.conda is not None:
         for d in env.conda.python_deps:
             spec = d.value.strip().split("::")[-1][len("python"):].lstrip("=<>!~ ")
@@ -154,18 +158,13 @@ def _python_sources(pkg, env) -> list[tuple[str, str, int | None, str]]:
             # part of the version (nor is anything after a space: `python 3.10.12 h955ad1f_0`)
             spec = re.split(r"[=\s]", spec, maxsplit=1)[0]
             if spec:
-                out.append((env.conda.file, spec, d.line, d.pointer))
+                out.append((env.conda.file, spec, d.line, d.pointer, None))
     return out
 
 
-def _line_of(pkg, env, source: tuple[str, str, int | None, str]) -> int | None:
-    """The line of a :func:`_python_sources` entry (MLmodel's or python_env.yaml's key)."""
-    file, _text, line, ptr = source
-    if file == "MLmodel":
-        return pkg.line(ptr)
-    if ptr == "/python" and env.python_env is not None and file == env.python_env.file:
-        return env.python_env.line(ptr)
-    return line  # conda.yaml's, known from its parse
+def _line_of(source: _Source) -> int | None:
+    _file, _text, line, ptr, doc = source
+    return line if doc is None else doc.line(ptr)
 
 
 @rule("MC504", "python-version-disagreement", Level.WARNING, tags=("env",))
@@ -199,7 +198,7 @@ def python_version_disagreement(pkg):
     if ref_rel is None:
         return
     for source in sources[1:]:
-        file, text, _line, ptr = source
+        file, text, _line, ptr, _doc = source
         rel = _release(text)
         if rel is None:
             continue
@@ -207,7 +206,7 @@ def python_version_disagreement(pkg):
         if rel[:n] == ref_rel[:n]:
             continue
         minor = rel[:2] != ref_rel[:2]
-        ref_line = _line_of(pkg, env, ref)
+        ref_line = _line_of(ref)
         where = f"{ref[0]} line {ref_line}" if ref_line else ref[0]
         extra = ""
         if file.endswith(("conda.yaml", ".yml", ".yaml")) and ptr.startswith("/dependencies"):
@@ -217,7 +216,7 @@ def python_version_disagreement(pkg):
             extra = (" virtualenv/uv restores build this Python, not the one the model was "
                      "saved with.")
         yield Hit(f"{file} names Python {text} but {where} names {ref[1]}.{extra}", file=file,
-                  line=_line_of(pkg, env, source), pointer=ptr, level=None if minor else Level.NOTE,
+                  line=_line_of(source), pointer=ptr, level=None if minor else Level.NOTE,
                   key=f"{ref[1]}|{text}",
                   fix=f"pin Python {ref[1]} in {file}")
 
