@@ -17,7 +17,7 @@ the scan.
 
     python bench/bucket_scan.py [--count 500] [--jobs 1,16,64,256] [--latency-ms 0,20,50]
                                 [--servers 3] [--repeat 1] [--table] [--close]
-                                [--client-rev REV] [--compare REV] [--one-rule CODE]
+                                [--client-rev REV] [--compare REV] [--one-rule CODE] [--tls]
 
 ``--table`` prints markdown rows for bench/run.py (| measure | modelcheck | baseline | ratio |
 target |), and a projection for N machines from the measured per-package costs.
@@ -28,7 +28,9 @@ s3_list.py), for before/after tables; ``--compare`` runs that older client and t
 one alternately on the same server (the machine's load from other processes drifts: scans
 minutes apart are not comparable); ``--one-rule CODE`` alternates each scan with one that runs
 only that rule (same fetches: what a package's batch holds does not depend on the rules), so
-the client CPU of the transport and plumbing is measured beside the full scan's.
+the client CPU of the transport and plumbing is measured beside the full scan's. ``--tls``
+serves S3 over HTTPS (a throw-away certificate authority the client is told to trust), as
+production S3 is reached: the client's CPU then includes TLS.
 """
 
 from __future__ import annotations
@@ -236,7 +238,7 @@ def label_of(latency_ms: float) -> str:
 
 def run(root: Path, n: int, latency_ms: float, jobs_list: list[int], repeat: int,
         keepalive: bool, quiet: bool, clients: dict[str, dict] | None = None,
-        servers: int = 1, selects: dict[str, list[str]] | None = None
+        servers: int = 1, selects: dict[str, list[str]] | None = None, tls: bool = False
         ) -> dict[str, list[Scan]]:
     """Scans at each ``--jobs``; with several ``clients`` (name -> modules), each setting is
     scanned by each client in turn, ``repeat`` rounds, the best scan of each kept; a client
@@ -244,7 +246,7 @@ def run(root: Path, n: int, latency_ms: float, jobs_list: list[int], repeat: int
     selects = selects or {}
     label = label_of(latency_ms)
     with s3server.s3_server(latency_ms=latency_ms, keepalive=keepalive,
-                            processes=servers) as srv:
+                            processes=servers, tls=tls) as srv:
         t0 = time.perf_counter()
         files = s3server.fill_servers(srv, root)  # every server process holds a copy
         if not quiet:
@@ -366,6 +368,7 @@ def main() -> None:
     ap.add_argument("--one-rule", metavar="CODE",
                     help="alternate each scan with one running only rule CODE (e.g. MC102, "
                          "which parses MLmodel): the client CPU of the transport and plumbing")
+    ap.add_argument("--tls", action="store_true", help="serve S3 over HTTPS")
     args = ap.parse_args()
     clients = None
     selects = None
@@ -386,9 +389,10 @@ def main() -> None:
         if not args.table:
             print(f"{n} packages ({args.count} generated + nested); local scan CPU/pkg "
                   f"{local * 1000:.1f} ms; {'close' if args.close else 'keep-alive'} server"
+                  + (" over HTTPS" if args.tls else "")
                   + (f"; client of {args.client_rev}" if args.client_rev else ""), flush=True)
         results = {lat: run(root, n, lat, jobs_list, args.repeat, not args.close, args.table,
-                            clients, args.servers, selects) for lat in latencies}
+                            clients, args.servers, selects, args.tls) for lat in latencies}
     if args.table:
         table(n, {lat: next(iter(r.values())) for lat, r in results.items()}, local)
         return

@@ -1,11 +1,12 @@
-"""A real S3-compatible HTTP server on 127.0.0.1 (moto's), in a child process, for tests and
+"""A real S3-compatible HTTP(S) server on 127.0.0.1 (moto's), in a child process, for tests and
 the bucket-scan benchmark, plus helpers to fill a bucket with generated model packages.
 
-``python tests/s3server.py PORT [--latency-ms N] [--close] [--shared PORT2]`` serves moto's S3
-on 127.0.0.1:PORT, keeping connections alive like S3 (``--close``: werkzeug's one request per
-connection); with ``--latency-ms`` every request is held N ms first (a model of a real
-network's first-byte latency, bench only): a ``time.sleep`` on the request's own thread, off
-the GIL, so it costs the server no CPU. Requests are counted (``S3Server.stats``).
+``python tests/s3server.py PORT [--latency-ms N] [--close] [--shared PORT2] [--tls DIR]``
+serves moto's S3 on 127.0.0.1:PORT, keeping connections alive like S3 (``--close``: werkzeug's
+one request per connection; ``--tls``: over HTTPS with DIR's certificate, see tlscerts);
+with ``--latency-ms`` every request is held N ms first (a model of a real network's
+first-byte latency, bench only): a ``time.sleep`` on the request's own thread, off the GIL,
+so it costs the server no CPU. Requests are counted (``S3Server.stats``).
 
 ``s3_server(processes=N)`` runs N such servers the way S3 runs many front ends: each also
 listens on one shared port (``--shared``, SO_REUSEPORT: the kernel spreads the client's
@@ -22,6 +23,7 @@ import json
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -29,6 +31,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus" / "realworld"
@@ -54,13 +57,15 @@ class S3Server:
     # with several processes: each one's own endpoint (its copy of the buckets), all processes
     backends: list[str] = field(default_factory=list)
     procs: list[subprocess.Popen] = field(default_factory=list)
+    ca: Path | None = None  # over HTTPS: the certificate authority clients must trust
 
     def client(self, key: str = "admin", secret: str = "admin", endpoint: str | None = None):
         import boto3
 
         return boto3.client("s3", endpoint_url=endpoint or self.endpoint,
                             region_name="us-east-1", aws_access_key_id=key,
-                            aws_secret_access_key=secret)
+                            aws_secret_access_key=secret,
+                            verify=str(self.ca) if self.ca else None)
 
     def clients(self, key: str = "admin", secret: str = "admin") -> list:
         """One client per server process: writes must reach every copy of the buckets."""
@@ -70,12 +75,22 @@ class S3Server:
         import boto3
 
         return boto3.client("iam", endpoint_url=self.endpoint, region_name="us-east-1",
-                            aws_access_key_id="admin", aws_secret_access_key="admin")
+                            aws_access_key_id="admin", aws_secret_access_key="admin",
+                            verify=str(self.ca) if self.ca else None)
 
     def options(self, key: str = "admin", secret: str = "admin") -> dict[str, str]:
-        """``--storage-option`` values for s3fs against this server."""
-        return {"key": key, "secret": secret, "client_kwargs.endpoint_url": self.endpoint,
-                "client_kwargs.region_name": "us-east-1"}
+        """``--storage-option`` values for s3fs against this server (over HTTPS: trusting its
+        certificate authority, as a private S3 endpoint's users configure it)."""
+        out = {"key": key, "secret": secret, "client_kwargs.endpoint_url": self.endpoint,
+               "client_kwargs.region_name": "us-east-1"}
+        if self.ca:
+            out["client_kwargs.verify"] = str(self.ca)
+        return out
+
+    def _open(self, req: str | urllib.request.Request) -> Any:
+        """urlopen for the test endpoints (trusting this server's authority over HTTPS)."""
+        ctx = ssl.create_default_context(cafile=str(self.ca)) if self.ca else None
+        return urllib.request.urlopen(req, timeout=10, context=ctx)
 
     def stats(self, reset: bool = False) -> dict:
         """Requests served since the last reset: ``{"requests": n, "gets": {key: count},
@@ -83,7 +98,7 @@ class S3Server:
         total: dict = {}
         for endpoint in self.backends or [self.endpoint]:
             url = f"{endpoint}{STATS_PATH}" + ("?reset=1" if reset else "")
-            with urllib.request.urlopen(url, timeout=10) as resp:
+            with self._open(url) as resp:
                 one = json.loads(resp.read())
             for k, v in one.items():
                 if isinstance(v, dict):
@@ -106,14 +121,30 @@ class S3Server:
                                          data=json.dumps(list(patterns)).encode(),
                                          method="POST",
                                          headers={"Content-Type": "application/json"})
-            with urllib.request.urlopen(req, timeout=10) as resp:
+            with self._open(req) as resp:
                 resp.read()
 
 
 @contextlib.contextmanager
-def s3_server(latency_ms: float = 0, keepalive: bool = True, processes: int = 1
-              ) -> Iterator[S3Server]:
+def s3_server(latency_ms: float = 0, keepalive: bool = True, processes: int = 1,
+              tls: bool = False) -> Iterator[S3Server]:
+    """Moto's S3 in ``processes`` child processes (see the module's docstring); ``tls``: over
+    HTTPS, with a certificate from a throw-away authority (``S3Server.ca``)."""
+    with contextlib.ExitStack() as stack:
+        certs = None
+        if tls:
+            import tempfile
+
+            from tlscerts import make_certs
+
+            certs = make_certs(Path(stack.enter_context(tempfile.TemporaryDirectory())))
+        yield from _servers(latency_ms, keepalive, processes, certs)
+
+
+def _servers(latency_ms: float, keepalive: bool, processes: int, certs: Any
+             ) -> Iterator[S3Server]:
     shared = free_port() if processes > 1 else 0
+    scheme = "https" if certs else "http"
     env = dict(os.environ, **ADMIN)
     procs: list[subprocess.Popen] = []
     backends: list[str] = []
@@ -127,16 +158,19 @@ def s3_server(latency_ms: float = 0, keepalive: bool = True, processes: int = 1
                 cmd.append("--close")
             if shared:
                 cmd += ["--shared", str(shared)]
+            if certs:
+                cmd += ["--tls", str(certs.cert.parent)]
             procs.append(subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
                                           stderr=subprocess.PIPE))
-            backends.append(f"http://127.0.0.1:{port}")
+            backends.append(f"{scheme}://127.0.0.1:{port}")
+        ca = certs.ca if certs else None
         for proc, endpoint in zip(procs, backends, strict=True):
-            _wait_up(proc, endpoint)
+            _wait_up(proc, endpoint, ca)
         if shared:
-            _wait_up(procs[0], f"http://127.0.0.1:{shared}")
-            yield S3Server(f"http://127.0.0.1:{shared}", procs[0], backends, procs)
+            _wait_up(procs[0], f"{scheme}://127.0.0.1:{shared}", ca)
+            yield S3Server(f"{scheme}://127.0.0.1:{shared}", procs[0], backends, procs, ca)
         else:
-            yield S3Server(backends[0], procs[0])
+            yield S3Server(backends[0], procs[0], ca=ca)
     finally:
         for proc in procs:
             proc.terminate()
@@ -147,11 +181,12 @@ def s3_server(latency_ms: float = 0, keepalive: bool = True, processes: int = 1
                 proc.kill()
 
 
-def _wait_up(proc: subprocess.Popen, endpoint: str) -> None:
+def _wait_up(proc: subprocess.Popen, endpoint: str, ca: Path | None = None) -> None:
     deadline = time.monotonic() + 60
+    ctx = ssl.create_default_context(cafile=str(ca)) if ca else None
     while True:
         try:
-            with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2):
+            with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2, context=ctx):
                 return
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
@@ -419,7 +454,8 @@ def _memo_dispatcher():
     return MemoDispatcher
 
 
-def _serve(port: int, latency_ms: float, keepalive: bool = True, shared: int = 0) -> None:
+def _serve(port: int, latency_ms: float, keepalive: bool = True, shared: int = 0,
+           tls: str = "") -> None:
     import logging
     import threading
 
@@ -429,19 +465,26 @@ def _serve(port: int, latency_ms: float, keepalive: bool = True, shared: int = 0
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     app = _front(_memo_dispatcher()(create_backend_app), latency_ms)
     handler = _keepalive_handler() if keepalive else None
+    ssl_context = None
+    if tls:  # the certificate tlscerts.make_certs wrote there
+        ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ssl_context.load_cert_chain(os.path.join(tls, "server.pem"),
+                                    os.path.join(tls, "server.key"))
     if shared:  # also serve the same app on the port shared with the other processes
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind(("127.0.0.1", shared))
         sock.listen(1024)
         front = make_server("127.0.0.1", shared, app, threaded=True, request_handler=handler,
-                            fd=sock.fileno())
+                            fd=sock.fileno(), ssl_context=ssl_context)
         threading.Thread(target=front.serve_forever, daemon=True).start()
-    make_server("127.0.0.1", port, app, threaded=True, request_handler=handler).serve_forever()
+    make_server("127.0.0.1", port, app, threaded=True, request_handler=handler,
+                ssl_context=ssl_context).serve_forever()
 
 
 if __name__ == "__main__":
     args = sys.argv[1:]
     lat = float(args[args.index("--latency-ms") + 1]) if "--latency-ms" in args else 0.0
     share = int(args[args.index("--shared") + 1]) if "--shared" in args else 0
-    _serve(int(args[0]), lat, keepalive="--close" not in args, shared=share)
+    certs_dir = args[args.index("--tls") + 1] if "--tls" in args else ""
+    _serve(int(args[0]), lat, keepalive="--close" not in args, shared=share, tls=certs_dir)

@@ -188,7 +188,27 @@ def describe_error(exc: BaseException) -> str:
         return f"access denied ({exc})"
     if isinstance(exc, FileNotFoundError):
         return "not found (it was listed, then removed)"
-    return f"{type(exc).__name__}: {exc}"
+    text = f"{type(exc).__name__}: {exc}"
+    if _untrusted_certificate(exc):
+        text += (". The storage's TLS certificate is not trusted here; for a private "
+                 "endpoint, give its certificate authority (s3://: --storage-option "
+                 "client_kwargs.verify=/path/to/ca.pem, or AWS_CA_BUNDLE)")
+    return text
+
+
+def _untrusted_certificate(exc: BaseException) -> bool:
+    """A failed TLS certificate verification anywhere in the chain of ``exc``."""
+    import ssl
+
+    seen: BaseException | None = exc
+    for _ in range(16):  # chains are short; a cycle must not loop forever
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLCertVerificationError) or \
+                "CERTIFICATE_VERIFY_FAILED" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 @dataclass(frozen=True)
