@@ -87,3 +87,28 @@ def test_untrusted_certificate_fails_the_scan_and_says_how_to_trust_it(served, t
     assert "client_kwargs.verify=/path/to/ca.pem" in out
     assert "All checks passed" not in out
     assert srv.stats()["gets"] == {}  # nothing was read over an unverified connection
+
+
+def test_direct_gets_verify_with_the_s3fs_clients_own_tls_context(served):
+    """The direct reader does not make a TLS context of its own: it takes the one aiobotocore
+    built from the client's settings, so it verifies exactly what s3fs verifies."""
+    import ssl
+
+    from fsspec.asyn import sync
+
+    from modelcheck.sources.fsspec_source import open_url, storage_options
+    from modelcheck.sources.s3_direct import direct_for
+    from modelcheck.sources.s3_list import list_keys
+
+    srv, _ = served
+    opts = dict(srv.options(), skip_instance_cache=True,
+                **{"config_kwargs.connect_timeout": 43})
+    fs = open_url("s3://models", storage_options(opts))[0]
+    key, size = list_keys(fs, "models/fleet")[0]
+    direct = direct_for(fs)
+    assert isinstance(sync(fs.loop, direct.get, key, size), bytes)
+    (pool,) = direct._pools.values()
+    s3 = sync(fs.loop, fs.get_s3, "models")
+    session = sync(fs.loop, s3._endpoint.http_session._get_session, None)
+    assert pool.ssl is session.connector._ssl
+    assert pool.ssl.verify_mode == ssl.CERT_REQUIRED and pool.ssl.check_hostname
