@@ -79,7 +79,21 @@ def agree(text: str) -> bool:
     _same_nodes(got[1], ref.node)
     doc = yamlio.load_yaml(text)  # and load_yaml hands out the reader's result
     assert _same_data(doc.data, ref.data) and doc.ok
+    agree_crlf(text)
     return True
+
+
+def agree_crlf(text: str) -> None:
+    """The text with CR LF line breaks (as written on Windows) reads as the ruamel path reads
+    it: load_yaml takes it through the reader, the LF text's values and positions."""
+    crlf = text.replace("\n", "\r\n")
+    assert _block(crlf) is None  # the reader itself takes no CR
+    ref = _ruamel(crlf)
+    doc = yamlio.load_yaml(crlf)
+    assert ref.problem is None and doc.ok, (crlf, ref.problem)
+    assert _same_data(doc.data, ref.data), (crlf, doc.data, ref.data)
+    _same_nodes(doc.node, ref.node)
+    assert type(doc.node).__module__ == "modelcheck.formats.yaml.block"  # not ruamel's
 
 
 def _yaml_files() -> list[str]:
@@ -137,7 +151,9 @@ LEFT_TO_RUAMEL = [
     "a: caf\u00e9\n",  # non-ASCII
     "a: '\n  x'\n",  # break right after the quote
     "'k': 1\n",  # quoted key
-    "a: 1\r\nb: 2\r\n",  # CR LF
+    "a: 1\r\nb: 2\r\n",  # CR LF (load_yaml reads it as LF: see agree_crlf)
+    "a: 1\rb: 2\r",  # CR alone: a line break to ruamel, left to it
+    "a: 1\r\nb: 2\r\nc: '\r'\n",  # a CR that is not part of a CR LF
     "a:\n- - x\n",  # nested sequence on one line
 ]
 

@@ -396,6 +396,10 @@ def load_yaml(text: str) -> YamlDoc:
     from modelcheck.formats.yaml.block import read_block
 
     got = read_block(text)  # it takes printable ASCII only, checked as it starts
+    if got is None and "\r\n" in text:
+        # CR LF (a file written or checked out on Windows) is a line break like LF to every
+        # YAML reader, inside scalars too: the same values, lines and columns as the LF text
+        got = read_block(text.replace("\r\n", "\n"))
     if got is not None:  # the block YAML MLflow writes, read directly
         return YamlDoc(data=got[0], node=got[1])
     y = _parser()
