@@ -218,3 +218,75 @@ def test_key_in_saved_html_is_found(tmp_path: Path) -> None:
     hits = list(secrets_scan.secret_in_package.check(pkg))
     assert [(h.file, h.line) for h in hits] == [("report.html", 2)]
     assert "OpenAI API key" in hits[0].message
+
+
+# Each pattern in its plain form, the boundary before the key first (as written before the
+# patterns were put literal-first for speed): the reference the fast forms must equal.
+PLAIN_FORMS: dict[tuple[str, int], str] = {
+    ("AWS access key id", 0):
+        r"(?<![A-Za-z0-9])((?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})(?![A-Za-z0-9])",
+    ("GitHub token", 0): r"(?<![A-Za-z0-9_])(gh[pousr]_[A-Za-z0-9]{36,251})(?![A-Za-z0-9_])",
+    ("GitHub token", 1):
+        r"(?<![A-Za-z0-9_])(github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})(?![A-Za-z0-9_])",
+    ("Slack token", 0): r"(?<![A-Za-z0-9_-])(xox[abposr]-\d{1,15}-[A-Za-z0-9-]{10,250})"
+                        r"(?![A-Za-z0-9_-])",
+    ("Hugging Face token", 0): r"(?<![A-Za-z0-9_])(hf_[A-Za-z0-9]{34})(?![A-Za-z0-9_])",
+    ("OpenAI API key", 0):
+        r"(?<![A-Za-z0-9_-])(sk-(?:[A-Za-z0-9-]{1,40}-)?[A-Za-z0-9_-]{20,150}T3BlbkFJ"
+        r"[A-Za-z0-9_-]{20,150})(?![A-Za-z0-9_-])",
+    ("OpenAI API key", 1): r"(?<![A-Za-z0-9_-])(sk-[A-Za-z0-9]{48})(?![A-Za-z0-9_-])",
+    ("Anthropic API key", 0):
+        r"(?<![A-Za-z0-9_-])(sk-ant-[a-z]{2,8}\d{2}-[A-Za-z0-9_-]{40,200})(?![A-Za-z0-9_-])",
+    ("Stripe secret key", 0):
+        r"(?<![A-Za-z0-9_])((?:sk|rk)_live_[A-Za-z0-9]{24,247})(?![A-Za-z0-9_])",
+    ("Google API key", 0): r"(?<![A-Za-z0-9_-])(AIza[0-9A-Za-z_-]{35})(?![A-Za-z0-9_-])",
+    ("database password", 0):
+        r"\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|mssql|oracle|"
+        r"amqps?|sqlserver|snowflake|clickhouse)(?:\+[a-z0-9]+)?://[^:\s/@'\"]+:"
+        r"([^@\s/'\"]+)@",
+}
+
+
+def _fast_forms() -> dict[tuple[str, int], str]:
+    out: dict[tuple[str, int], str] = {}
+    for kind, _triggers, source, _group, _check in secrets_scan._SPECS:
+        n = sum(1 for k, _ in out if k == kind)
+        out[(kind, n)] = source
+    return out
+
+
+def test_every_rewritten_pattern_has_its_plain_form() -> None:
+    fast = _fast_forms()
+    for key, source in fast.items():
+        if key not in PLAIN_FORMS:  # not rewritten: it starts with a literal as it was
+            assert not source.startswith(("(?<", "\\b")), key
+    assert set(PLAIN_FORMS) <= set(fast)
+
+
+_PIECES = sorted({line for lines in POSITIVE.values() for line in lines} | set(NEGATIVE)) + [
+    "AKIA", "ASIA", "ghp_", "github_pat_", "xoxb-", "xoxp-12-", "hf_", "sk-", "sk-proj-",
+    "sk-ant-", "sk-ant-api03-", "sk_live_", "rk_live_", "AIza", MARK, "postgres", "postgresql",
+    "rediss", "redis", "amqps", "mongodb+srv", "+psycopg2", "://", "u:p@", "user:pw@h/db",
+    "é", "ß", "İ", "\u00a0"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_PIECES),
+                          st.text(alphabet=B62 + "_-:/@ =\n'\"+", max_size=60)),
+                max_size=10))
+def test_literal_first_patterns_find_exactly_what_the_plain_forms_find(parts: list[str]
+                                                                        ) -> None:
+    import re
+
+    text = "".join(parts)
+    fast = _fast_forms()
+    for key, plain in PLAIN_FORMS.items():
+        want = [(m.span(), m.group(1)) for m in re.finditer(plain, text)]
+        got = [(m.span(), m.group(1)) for m in re.finditer(fast[key], text)]
+        if key[0] == "database password":
+            # two patterns, from "://" and from a driver's "+": together, the same secrets on
+            # the same lines (what the scan reports: one per kind and line)
+            got += [(m.span(), m.group(1)) for m in re.finditer(fast[(key[0], 1)], text)]
+            want = {(text.count("\n", 0, s), g) for (s, _e), g in want}
+            got = {(text.count("\n", 0, s), g) for (s, _e), g in got}
+        assert got == want, (key, text)
