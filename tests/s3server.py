@@ -3,7 +3,9 @@ the bucket-scan benchmark, plus helpers to fill a bucket with generated model pa
 
 ``python tests/s3server.py PORT [--latency-ms N] [--close] [--shared PORT2] [--tls DIR]``
 serves moto's S3 on 127.0.0.1:PORT, keeping connections alive like S3 (``--close``: werkzeug's
-one request per connection; ``--tls``: over HTTPS with DIR's certificate, see tlscerts);
+one request per connection; ``--tls``: over HTTPS with DIR's certificate, see tlscerts;
+werkzeug runs each TLS handshake in its accept loop, one at a time per process, which only
+the first scan's new connections pay for);
 with ``--latency-ms`` every request is held N ms first (a model of a real network's
 first-byte latency, bench only): a ``time.sleep`` on the request's own thread, off the GIL,
 so it costs the server no CPU. Requests are counted (``S3Server.stats``).
@@ -188,7 +190,9 @@ def _wait_up(proc: subprocess.Popen, endpoint: str, ca: Path | None = None) -> N
         try:
             with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2, context=ctx):
                 return
-        except OSError:
+        except OSError as exc:
+            if isinstance(getattr(exc, "reason", exc), ssl.SSLCertVerificationError):
+                raise  # the certificate is wrong: waiting will not mend it
             if proc.poll() is not None or time.monotonic() > deadline:
                 err = proc.stderr.read().decode() if proc.stderr else ""
                 raise RuntimeError(f"moto server did not start: {err[-2000:]}") from None

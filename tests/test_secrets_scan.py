@@ -247,8 +247,8 @@ PLAIN_FORMS: dict[tuple[str, int], str] = {
 }
 
 
-def _fast_forms() -> dict[tuple[str, int], str]:
-    out: dict[tuple[str, int], str] = {}
+def _fast_forms() -> dict[tuple[str, int], str | tuple[str, ...]]:
+    out: dict[tuple[str, int], str | tuple[str, ...]] = {}
     for kind, _triggers, source, _group, _check in secrets_scan._SPECS:
         n = sum(1 for k, _ in out if k == kind)
         out[(kind, n)] = source
@@ -258,8 +258,10 @@ def _fast_forms() -> dict[tuple[str, int], str]:
 def test_every_rewritten_pattern_has_its_plain_form() -> None:
     fast = _fast_forms()
     for key, source in fast.items():
-        if key not in PLAIN_FORMS:  # not rewritten: it starts with a literal as it was
-            assert not source.startswith(("(?<", "\\b")), key
+        for one in (source,) if isinstance(source, str) else source:
+            assert not one.startswith(("(?<", "\\b", "(?:")), key  # a literal (set) first
+            if key not in PLAIN_FORMS:  # not rewritten: it started with a literal already
+                assert isinstance(source, str)
     assert set(PLAIN_FORMS) <= set(fast)
 
 
@@ -282,11 +284,28 @@ def test_literal_first_patterns_find_exactly_what_the_plain_forms_find(parts: li
     fast = _fast_forms()
     for key, plain in PLAIN_FORMS.items():
         want = [(m.span(), m.group(1)) for m in re.finditer(plain, text)]
-        got = [(m.span(), m.group(1)) for m in re.finditer(fast[key], text)]
-        if key[0] == "database password":
-            # two patterns, from "://" and from a driver's "+": together, the same secrets on
-            # the same lines (what the scan reports: one per kind and line)
-            got += [(m.span(), m.group(1)) for m in re.finditer(fast[(key[0], 1)], text)]
-            want = {(text.count("\n", 0, s), g) for (s, _e), g in want}
-            got = {(text.count("\n", 0, s), g) for (s, _e), g in got}
-        assert got == want, (key, text)
+        source = fast[key]
+        if isinstance(source, str):
+            got = [(m.span(), m.group(1)) for m in re.finditer(source, text)]
+            assert got == want, (key, text)
+            continue
+        # several patterns (database URLs: from "://" and from a driver's "+"), their matches
+        # merged in text order: on each line, the first secret is the plain form's first
+        merged = sorted((m.start(), m.group(1)) for s in source for m in re.finditer(s, text))
+        assert _first_per_line(text, merged) == _first_per_line(
+            text, [(s, g) for (s, _e), g in want]), (key, text)
+
+
+def _first_per_line(text: str, found: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """What scan_text reports of matches (start, secret) in text order: the first per line."""
+    out: dict[int, str] = {}
+    for start, secret in found:
+        out.setdefault(text.count("\n", 0, start), secret)
+    return list(out.items())
+
+
+def test_database_urls_on_one_line_report_the_first_as_before() -> None:
+    text = ('a = "postgresql+psycopg2://u:first-pw@h" ; b = "mysql://u:second-pw@h"\n'
+            'c = "redis://u:third-pw@h" ; d = "mongodb+srv://u:fourth-pw@h"\n')
+    got = [(line, secret) for kind, line, secret in secrets_scan.scan_text(text)]
+    assert got == [(1, "first-pw"), (2, "third-pw")]

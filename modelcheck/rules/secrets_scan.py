@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import heapq
 import re
 from collections.abc import Callable, Iterator
 
@@ -82,7 +83,7 @@ def _after_scheme(then: str) -> str:
 
 
 _Check = Callable[[str], bool] | None
-_SPECS: list[tuple[str, tuple[str, ...], str, int, _Check]] = [
+_SPECS: list[tuple[str, tuple[str, ...], str | tuple[str, ...], int, _Check]] = [
     # AKIA/ASIA/...: 4-letter prefix + 16 base32 characters (A-Z, 2-7)
     ("AWS access key id", ("akia", "asia", "abia", "acca"),
      r"((?:AKIA|ASIA|ABIA|ACCA)" + _nb(4, "A-Za-z0-9") + r"[A-Z2-7]{16})(?![A-Za-z0-9])", 1,
@@ -138,11 +139,11 @@ _SPECS: list[tuple[str, tuple[str, ...], str, int, _Check]] = [
      _random_mixed),
     # \b(scheme)(\+driver)?://user:password@, found from its "://" (or, with a driver name,
     # from the "+") and checked back for the scheme: scheme letters are everywhere, "://" is
-    # not. Two patterns: each then has its literal prefix (one line is reported once).
+    # not. Written as two patterns, each with its literal prefix; their matches are taken in
+    # text order, as one pattern's would be.
     ("database password", ("://",),
-     r"://" + _after_scheme("://") + r"[^:\s/@'\"]+:([^@\s/'\"]+)@", 1, None),
-    ("database password", ("://",),
-     r"\+" + _after_scheme(r"\+") + r"[a-z0-9]+://[^:\s/@'\"]+:([^@\s/'\"]+)@", 1, None),
+     (r"://" + _after_scheme("://") + r"[^:\s/@'\"]+:([^@\s/'\"]+)@",
+      r"\+" + _after_scheme(r"\+") + r"[a-z0-9]+://[^:\s/@'\"]+:([^@\s/'\"]+)@"), 1, None),
 ]
 _PLACEHOLDER_RE = (r"^(?:\*+|x+|X+|<[^>]*>|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\{[^}]*\}|"
                    r"password|passwd|pass|secret|changeme|example|your[_-]?\w*|"
@@ -180,6 +181,10 @@ def mask(secret: str) -> str:
     return f"{secret[:4]}… ({len(secret)} chars)"
 
 
+def _start(m: re.Match[str]) -> int:
+    return m.start()
+
+
 def scan_text(text: str) -> Iterator[tuple[str, int, str]]:
     """(kind, 1-based line, secret) for each credential in ``text``, one per kind and line."""
     low = text.lower()
@@ -192,7 +197,9 @@ def scan_text(text: str) -> Iterator[tuple[str, int, str]]:
                 break
         else:
             continue
-        for m in _re(source).finditer(text):
+        found = _re(source).finditer(text) if type(source) is str else \
+            heapq.merge(*(_re(s).finditer(text) for s in source), key=_start)
+        for m in found:
             secret = m.group(group)
             if check is not None and not check(secret):
                 continue

@@ -189,25 +189,41 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, FileNotFoundError):
         return "not found (it was listed, then removed)"
     text = f"{type(exc).__name__}: {exc}"
-    if _untrusted_certificate(exc):
-        text += (". The storage's TLS certificate is not trusted here; for a private "
-                 "endpoint, give its certificate authority (s3://: --storage-option "
-                 "client_kwargs.verify=/path/to/ca.pem, or AWS_CA_BUNDLE)")
+    if _unknown_authority(exc):
+        text += (". The storage's TLS certificate comes from an authority not trusted here; "
+                 "for a private endpoint, give that authority to the storage client (s3://: "
+                 "--storage-option client_kwargs.verify=/path/to/ca.pem, or AWS_CA_BUNDLE)")
     return text
 
 
-def _untrusted_certificate(exc: BaseException) -> bool:
-    """A failed TLS certificate verification anywhere in the chain of ``exc``."""
+# OpenSSL's verification failures that trusting the right authority cures (not an expired
+# certificate, nor one for another host name): 2, 18, 19, 20 (X509_V_ERR_UNABLE_TO_GET_ISSUER_
+# CERT, _DEPTH_ZERO_SELF_SIGNED_CERT, _SELF_SIGNED_CERT_IN_CHAIN, _UNABLE_TO_GET_ISSUER_CERT_
+# LOCALLY), as codes and as the messages wrapping libraries keep
+_UNKNOWN_AUTHORITY_CODES = frozenset({2, 18, 19, 20})
+_UNKNOWN_AUTHORITY_TEXTS = ("unable to get local issuer certificate",
+                            "unable to get issuer certificate", "self-signed certificate",
+                            "self signed certificate")
+
+
+def _unknown_authority(exc: BaseException) -> bool:
+    """A TLS certificate from an unknown authority failed verification, anywhere in the chain
+    of ``exc`` (causes, and contexts that were not suppressed)."""
     import ssl
 
     seen: BaseException | None = exc
     for _ in range(16):  # chains are short; a cycle must not loop forever
         if seen is None:
             return False
-        if isinstance(seen, ssl.SSLCertVerificationError) or \
-                "CERTIFICATE_VERIFY_FAILED" in str(seen):
-            return True
-        seen = seen.__cause__ or seen.__context__
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen.verify_code in _UNKNOWN_AUTHORITY_CODES
+        text = str(seen)
+        if "CERTIFICATE_VERIFY_FAILED" in text:
+            return any(t in text for t in _UNKNOWN_AUTHORITY_TEXTS)
+        if seen.__cause__ is not None or seen.__suppress_context__:
+            seen = seen.__cause__
+        else:
+            seen = seen.__context__
     return False
 
 
