@@ -219,7 +219,9 @@ def bucket():
 
     files = {("MLModel" if f.name == "MLmodel" else f.name): f.read_bytes()
              for f in GOOD_PKG.iterdir()}
-    with s3server.s3_server() as srv:
+    # 10 ms per request (as a near S3 would take): a scan lasts a second or more, so "the
+    # first line comes while the scan runs" is not a race with a loaded machine's scheduler
+    with s3server.s3_server(latency_ms=10) as srv:
         c = srv.client()
         c.create_bucket(Bucket="jsonl")
         puts = [(f"fleet/p{i:04d}/{name}", body) for i in range(N_BUCKET)
