@@ -22,6 +22,11 @@ def run_cli(*args: str, cwd: str | Path | None = None, env: dict | None = None,
                           capture_output=True, text=True, timeout=120)
 
 
+def finding_key(f) -> tuple:
+    """What two runs must agree on for a finding (to compare a remote scan with a local one)."""
+    return (f.code, str(f.level), f.file, f.line, f.col, f.pointer, f.message)
+
+
 def copy_package(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst)
     for p in [dst, *dst.rglob("*")]:

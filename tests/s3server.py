@@ -91,8 +91,7 @@ class S3Server:
 
     def _open(self, req: str | urllib.request.Request) -> Any:
         """urlopen for the test endpoints (trusting this server's authority over HTTPS)."""
-        ctx = ssl.create_default_context(cafile=str(self.ca)) if self.ca else None
-        return urllib.request.urlopen(req, timeout=10, context=ctx)
+        return urllib.request.urlopen(req, timeout=10, context=_trusting(self.ca))
 
     def stats(self, reset: bool = False) -> dict:
         """Requests served since the last reset: ``{"requests": n, "gets": {key: count},
@@ -132,14 +131,14 @@ def s3_server(latency_ms: float = 0, keepalive: bool = True, processes: int = 1,
               tls: bool = False) -> Iterator[S3Server]:
     """Moto's S3 in ``processes`` child processes (see the module's docstring); ``tls``: over
     HTTPS, with a certificate from a throw-away authority (``S3Server.ca``)."""
-    with contextlib.ExitStack() as stack:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
         certs = None
         if tls:
-            import tempfile
-
             from tlscerts import make_certs
 
-            certs = make_certs(Path(stack.enter_context(tempfile.TemporaryDirectory())))
+            certs = make_certs(Path(tmp))
         yield from _servers(latency_ms, keepalive, processes, certs)
 
 
@@ -183,9 +182,14 @@ def _servers(latency_ms: float, keepalive: bool, processes: int, certs: Any
                 proc.kill()
 
 
+def _trusting(ca: Path | None) -> ssl.SSLContext | None:
+    """A client TLS context trusting ``ca`` (None over plain HTTP)."""
+    return ssl.create_default_context(cafile=str(ca)) if ca else None
+
+
 def _wait_up(proc: subprocess.Popen, endpoint: str, ca: Path | None = None) -> None:
     deadline = time.monotonic() + 60
-    ctx = ssl.create_default_context(cafile=str(ca)) if ca else None
+    ctx = _trusting(ca)
     while True:
         try:
             with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2, context=ctx):

@@ -29,6 +29,7 @@ SKIP = ("no Python with mlflow at {} (set MODELCHECK_MLFLOW_PYTHON, and "
         "MODELCHECK_MLFLOW2_PYTHON for MLflow 2, to run these tests)")
 
 sys.path.insert(0, str(HERE))
+from helpers import finding_key  # noqa: E402
 from s3server import free_port  # noqa: E402
 
 
@@ -38,10 +39,6 @@ def _has_mlflow(python: str) -> bool:
         return False
     return subprocess.run([python, "-c", "import mlflow"], capture_output=True,
                           timeout=120).returncode == 0
-
-
-def _key(f) -> tuple:
-    return (f.code, str(f.level), f.file, f.line, f.col, f.pointer, f.message)
 
 
 @pytest.fixture(scope="module", params=[PY, PY2], ids=["mlflow", "mlflow2"])
@@ -95,7 +92,7 @@ def _local(server) -> list[tuple]:
     path = server["art"] / loc.split(":", 1)[1].strip("/")
     assert (path / "MLmodel").is_file()
     rep = check([str(path)], Settings())
-    return [_key(f) for f in rep.findings]
+    return [finding_key(f) for f in rep.findings]
 
 
 def test_every_uri_form_reads_the_served_package(tracking):
@@ -108,7 +105,7 @@ def test_every_uri_form_reads_the_served_package(tracking):
     for uri in uris:
         rep = check([uri], Settings())
         assert [p.display for p in rep.packages] == [uri], uri
-        assert [_key(f) for f in rep.findings] == want, uri
+        assert [finding_key(f) for f in rep.findings] == want, uri
         assert rep.exit_code(Settings().fail_on) in (0, 1) and not rep.notifications, uri
 
 

@@ -21,6 +21,7 @@ pytest.importorskip("moto.server")
 
 sys.path.insert(0, str(Path(__file__).parent))
 import s3server  # noqa: E402
+from helpers import finding_key  # noqa: E402
 
 from modelcheck.api import check
 from modelcheck.engine.settings import Settings
@@ -29,10 +30,6 @@ from modelcheck.sources.fsspec_source import Listing, open_url, storage_options 
 from modelcheck.sources.s3_direct import PROBE_KEY  # noqa: E402
 
 N_PACKAGES = int(os.environ.get("MODELCHECK_TEST_BUCKET_PACKAGES", "200"))
-
-
-def _key(f) -> tuple:
-    return (f.code, str(f.level), f.file, f.line, f.col, f.pointer, f.message)
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +80,8 @@ def test_bucket_scan_matches_local_scan(world):
     for rel, lp in want.items():
         if rel in denied:
             continue
-        assert [_key(f) for f in got[rel].findings] == [_key(f) for f in lp.findings], rel
+        assert [finding_key(f) for f in got[rel].findings] == \
+            [finding_key(f) for f in lp.findings], rel
         compared += 1
     assert compared == len(want) - len(denied)
     codes = {f.code for p in local.packages for f in p.findings}
@@ -225,7 +223,7 @@ def test_file_url_inside_a_package_checks_that_package(world):
     rep = check([f"s3://models/fleet/{rel}/conda.yaml"], _settings(world))
     assert [p.display for p in rep.packages] == [f"s3://models/fleet/{rel}"]
     local = check([str(world["root"] / rel)], Settings())
-    assert [_key(f) for f in rep.findings] == [_key(f) for f in local.findings]
+    assert [finding_key(f) for f in rep.findings] == [finding_key(f) for f in local.findings]
 
 
 def test_file_urls_scan_like_local_paths(world):
@@ -234,7 +232,7 @@ def test_file_urls_scan_like_local_paths(world):
     local = check([str(root / "team3")], Settings())
     assert len(rep.packages) == len(local.packages) > 10
     assert all(p.display.startswith(f"file://{root}/team3/") for p in rep.packages)
-    assert [_key(f) for f in rep.findings] == [_key(f) for f in local.findings]
+    assert [finding_key(f) for f in rep.findings] == [finding_key(f) for f in local.findings]
 
 
 def test_cli_json_and_sarif_with_storage_options(world, tmp_path):
@@ -404,8 +402,8 @@ def test_jobs_1_reads_through_the_same_direct_batches(world):
     stats = srv.stats()
     many = check([url], _settings(world, jobs=8))
     assert [p.display for p in one.packages] == [p.display for p in many.packages]
-    assert [[_key(f) for f in p.findings] for p in one.packages] == \
-        [[_key(f) for f in p.findings] for p in many.packages]
+    assert [[finding_key(f) for f in p.findings] for p in one.packages] == \
+        [[finding_key(f) for f in p.findings] for p in many.packages]
     assert sorted(one.notifications) == sorted(many.notifications)
     assert list(stats["get_agents"]) == ["modelcheck"]
     gets = {k: n for k, n in stats["gets"].items() if not k.endswith(PROBE_KEY)}

@@ -19,13 +19,10 @@ pytest.importorskip("cryptography")
 
 sys.path.insert(0, str(Path(__file__).parent))
 import s3server  # noqa: E402
+from helpers import finding_key  # noqa: E402
 
 from modelcheck.api import check  # noqa: E402
 from modelcheck.engine.settings import Settings  # noqa: E402
-
-
-def _key(f) -> tuple:
-    return (f.code, str(f.level), f.file, f.line, f.col, f.pointer, f.message)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +33,7 @@ def served(tmp_path_factory):
         assert srv.endpoint.startswith("https://")
         s3server.fill_servers(srv, root, bucket="models")
         local = check([str(root)], Settings())
-        want = {Path(p.display).relative_to(root).as_posix(): sorted(map(_key, p.findings))
+        want = {Path(p.display).relative_to(root).as_posix(): sorted(map(finding_key, p.findings))
                 for p in local.packages}
         yield srv, want
 
@@ -44,7 +41,7 @@ def served(tmp_path_factory):
 def _scan(srv, options: dict, jobs: int = 4):
     srv.stats(reset=True)
     rep = check(["s3://models/fleet"], Settings(storage_options=options, jobs=jobs))
-    got = {p.display.removeprefix("s3://models/fleet/"): sorted(map(_key, p.findings))
+    got = {p.display.removeprefix("s3://models/fleet/"): sorted(map(finding_key, p.findings))
            for p in rep.packages}
     return rep, got, srv.stats()
 
