@@ -8,7 +8,9 @@ once measured; the server's stats are reset between the two. Printed per scan: p
 client CPU per package (the scanning process, all threads; in brackets the part spent in the
 kernel, mostly socket calls), server CPU per package, the share
 of the CPU bound (cores / (client + server CPU per package)), and, at the end, each side's
-best scan and the ratio of client CPU per package.
+best scan and the ratio of client CPU per package; with several rounds also each round's
+ratio (its base scan against the scan right after it) and their median, which the VM's
+drift moves less than a ratio of two best scans taken minutes apart.
 
 ``--instructions`` runs each side's process under valgrind's callgrind instead and counts the
 instructions of its measured scan (all threads; the counters are zeroed when the warm-up scan
@@ -27,6 +29,7 @@ import argparse
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -164,7 +167,9 @@ def main() -> int:
             print(f"{args.count} packages generated, --jobs {args.jobs}, +{args.latency_ms:g} "
                   f"ms per request (artificial), {args.servers} server processes", flush=True)
             best: dict[str, dict] = {}
+            ratios: list[float] = []  # base / this, each round's pair
             for _ in range(args.rounds):
+                pair = []
                 for name, site in sites.items():
                     s = scan(site, srv, args.jobs, counts)
                     if s["notes"]:
@@ -172,12 +177,17 @@ def main() -> int:
                     print(line(name, s), flush=True)
                     if name not in best or cost(s) < cost(best[name]):
                         best[name] = s
+                    pair.append(cost(s))
+                ratios.append(pair[0] / pair[1])
     what = "instructions" if args.instructions else "CPU"
     print(f"best scan of each (lowest client {what} per package):")
     for name, s in best.items():
         print("  " + line(name, s))
     (b, bs), (t, ts) = best.items()
     print(f"client {what} per package: {b} / {t} = {cost(bs) / cost(ts):.2f}x")
+    if len(ratios) > 1:
+        print(f"each round's pair, {b} / {t}: " + ", ".join(f"{r:.2f}x" for r in ratios)
+              + f"; median {statistics.median(ratios):.2f}x")
     return 0
 
 
