@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -139,7 +140,14 @@ def test_worker_killed_mid_scan_is_retried(tree, cluster, client):
     def kill_once(i: int, n: int) -> None:
         if killed:
             return
-        busy = {w: len(keys) for w, keys in client.processing().items() if keys}
+        # between two tasks the scheduler may have assigned nothing yet (a queued task waits
+        # for a free slot): ask again until a worker holds one; none for 10 s: try at the
+        # next progress call
+        deadline = time.monotonic() + 10
+        while not (busy := {w: len(keys) for w, keys in client.processing().items() if keys}):
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.02)
         victim = max(busy, key=busy.get)
         killed.append((victim, before[victim], busy[victim]))
         os.kill(before[victim], signal.SIGKILL)
@@ -147,6 +155,7 @@ def test_worker_killed_mid_scan_is_retried(tree, cluster, client):
     ex = executor_of(client)
     got = check([str(tree)], Settings(), executor=ex, progress=kill_once)
     _same(serial, got)
+    assert killed, "no worker held a task at any progress call: nothing was killed"
     victim, pid, holding = killed[0]
     assert holding >= 1  # it was working on something when it died
     client.wait_for_workers(2, timeout=60)
