@@ -161,6 +161,9 @@ def test_denied_objects_fail_their_version_alone(tracking):
     env = [f for f in by["models:/s3-denied/3"].findings if f.code == "MC902"]
     assert len(env) == 1 and "conda.yaml" in env[0].message
     assert "denied" in env[0].message.lower()
+    # the notification names the version asked for and the object that was refused
+    (note,) = [n for n in rep.notifications if "conda.yaml" in n]
+    assert note.startswith("models:/s3-denied/3: s3://") and "/conda.yaml: cannot be read" in note
     # the rest of that package is checked: its other rules ran
     assert [f for f in by["models:/s3-denied/3"].findings if f.code != "MC902"]
     locked = by["models:/s3-locked/1"].findings
