@@ -346,4 +346,8 @@ def _check_one(job: Job, rules: dict[str, Rule], settings: Settings,
     except Exception as exc:  # noqa: BLE001 - a package that breaks the runner is reported
         msg = f"{job.display}: cannot be checked: {type(exc).__name__}: {exc}"
         return target_error(job.display, msg), [msg]
-    return result, list(getattr(source, "problems", ()))
+    # a line names the object that could not be read (where access must be granted); when
+    # the package is shown under another name (models:/, runs:/ on a bucket), that name first
+    shown = job.display
+    return result, [p if p.startswith(shown) else f"{shown}: {p}"
+                    for p in getattr(source, "problems", ())]

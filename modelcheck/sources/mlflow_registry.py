@@ -364,13 +364,7 @@ class LazyVersion(Source):
 
     @property
     def problems(self) -> list[str]:
-        """The inner source's read problems. Each names the object (its artifact location,
-        where access must be granted), prefixed with this version when that differs."""
-        inner = self.inner()
-        found = list(getattr(inner, "problems", ()))
-        if getattr(inner, "display", self.display) == self.display:
-            return found
-        return [f"{self.display}: {p}" for p in found]
+        return list(getattr(self.inner(), "problems", ()))
 
     @property
     def walk_first(self) -> bool:  # type: ignore[override]
